@@ -1,0 +1,52 @@
+#pragma once
+/// @file
+/// The connection actor: owns one WebSocket connection (through a transport on the io runtime),
+/// serves the connection_actor interface and reports to its handler.
+///
+///     idle --connect--> connecting --open--> connected --close--> closing --> closed
+///                          |                     |
+///                          +---- failure --------+--> disconnected --connect--> connecting
+///
+/// When the actor terminates (exit message, kill, last handle dropped) it tears the socket down
+/// and fails every request still waiting (connect, close) with `closed`: CAF itself leaves an
+/// undelivered response promise hanging.
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "zenws/actors/connection_protocol.hpp"
+#include "zenws/protocol/config.hpp"
+
+namespace zenws {
+
+class io_runtime;
+
+/// Transport events as they arrive in the connection's mailbox. Each carries the number of the
+/// connect attempt it belongs to, so events of an earlier attempt are recognised and dropped.
+using ws_open_atom = caf::atom_constant<caf::atom("ws_open")>;
+using ws_message_atom = caf::atom_constant<caf::atom("ws_msg")>;
+using ws_ping_atom = caf::atom_constant<caf::atom("ws_ping")>;
+using ws_pong_atom = caf::atom_constant<caf::atom("ws_pong")>;
+using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
+
+/// The connection actor's full interface: the user-facing one plus transport events.
+using connection_impl = connection_actor::extend<
+    caf::reacts_to<ws_open_atom, std::uint64_t, upgrade_response>,
+    caf::reacts_to<ws_message_atom, std::uint64_t, frame_kind, std::string>,
+    caf::reacts_to<ws_ping_atom, std::uint64_t, std::string>,
+    caf::reacts_to<ws_pong_atom, std::uint64_t, std::string>,
+    caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>>;
+
+/// Spawns a connection with `config` that reports to `handler` (any actor that handles the
+/// events in connection_protocol.hpp; may be null to ignore them). It does not connect yet:
+/// send caf::connect_atom. The io runtime must outlive the actor. To supervise it, link to it
+/// or monitor it after spawning (CAF reports at once if it already died).
+connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
+                                  caf::actor handler);
+
+/// Overload for a typed handler.
+connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
+                                  const connection_handler& handler);
+
+} // namespace zenws

@@ -1,0 +1,12 @@
+#pragma once
+// The zenws subcommands. Each takes the arguments after its name and returns the exit code.
+
+#include "command_line.hpp"
+
+namespace zenws::cli {
+
+int connect_command(arguments& args);
+int demo_command(arguments& args);
+int serve_command(arguments& args);
+
+} // namespace zenws::cli

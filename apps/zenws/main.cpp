@@ -1,0 +1,43 @@
+// zenws: the command-line program. `zenws help` lists the commands.
+
+#include <iostream>
+#include <string>
+
+#include "commands.hpp"
+
+namespace {
+
+const char* usage =
+    "usage: zenws COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  connect URL [OPTIONS]  interactive client: stdin lines out, messages to stdout\n"
+    "  demo                   the whole story on an embedded server\n"
+    "  serve [--tls]          run the test kit's echo server until interrupted\n"
+    "  help                   this text\n"
+    "\n"
+    "`zenws COMMAND --help` describes a command's options.\n";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  using namespace zenws::cli;
+  if (argc < 2) {
+    std::cerr << usage;
+    return exit_usage;
+  }
+  const std::string command = argv[1];
+  arguments args{argc, argv, 2};
+  if (command == "connect")
+    return connect_command(args);
+  if (command == "demo")
+    return demo_command(args);
+  if (command == "serve")
+    return serve_command(args);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::cout << usage;
+    return exit_ok;
+  }
+  std::cerr << "zenws: unknown command " << command << "\n" << usage;
+  return exit_usage;
+}
