@@ -653,12 +653,13 @@ template <class Stream>
 void session<Stream>::on_write(const error_code& ec, std::size_t) {
   writing_ = false;
   if (phase_ == phase::finished) {
-    // Only the close frame of fail_and_close() may still be waiting; after it, the socket goes.
-    if (ec)
-      return close_socket();
-    if (!batch_has_close_ && !queue_.empty())
+    // After finish() only fail_and_close() still writes: its close frame (perhaps queued behind
+    // this batch), then a quiet teardown. Any other late completion just ends the socket.
+    if (!ec && batch_has_close_)
+      return teardown();
+    if (!ec && !queue_.empty())
       return do_write();
-    return teardown();
+    return close_socket();
   }
   if (ec)
     return fail(socket_failure(ec, "write"));
