@@ -12,9 +12,7 @@
 ///
 /// @par Example
 /// @code
-/// zenws::testing::server_options options;
-/// options.tls = true;
-/// zenws::testing::test_server server{options};
+/// zenws::testing::test_server server{zenws::testing::server_options::secure()};
 /// // connect a client to server.url("/ws?token=abc") trusting server.tls().ca_file ...
 /// auto frame = server.wait_for_frame([](auto& f) { return f.data == "hello"; }, 2s);
 /// server.close(frame->session, 4001, "bye");

@@ -1,0 +1,175 @@
+// The zenws program as users run it: a child process with piped stdin, stdout and stderr,
+// against the kit's server in this process.
+
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "zenws/testing/test_server.hpp"
+
+using namespace std::chrono_literals;
+namespace kit = zenws::testing;
+
+namespace {
+
+struct run_result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+/// Runs `zenws args...` with `input` on stdin (then closed) and collects stdout and stderr.
+run_result run_zenws(const std::vector<std::string>& args, const std::string& input) {
+  int in[2], out[2], err[2];
+  REQUIRE(pipe(in) == 0);
+  REQUIRE(pipe(out) == 0);
+  REQUIRE(pipe(err) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(in[0], STDIN_FILENO);
+    dup2(out[1], STDOUT_FILENO);
+    dup2(err[1], STDERR_FILENO);
+    for (int fd : {in[0], in[1], out[0], out[1], err[0], err[1]})
+      close(fd);
+    std::vector<char*> argv{const_cast<char*>(ZENWS_CLI_PATH)};
+    for (const auto& a : args)
+      argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(ZENWS_CLI_PATH, argv.data());
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  close(err[1]);
+  if (!input.empty())
+    REQUIRE(write(in[1], input.data(), input.size()) == static_cast<ssize_t>(input.size()));
+  close(in[1]);
+  run_result result;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  while (open_fds > 0 && poll(fds, 2, 10000) > 0) {
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
+        continue;
+      char buf[4096];
+      const auto n = read(fds[i].fd, buf, sizeof(buf));
+      if (n <= 0) {
+        close(fds[i].fd);
+        fds[i].fd = -1;
+        --open_fds;
+      } else {
+        sinks[i]->append(buf, static_cast<std::size_t>(n));
+      }
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+} // namespace
+
+TEST_CASE("each stdin line goes out as a text frame and each reply comes back as a line") {
+  kit::test_server server;
+  const auto r = run_zenws({"connect", server.url("/")}, "a\nb\n");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "a\nb\n");
+  const auto end = server.wait_for_end(1, 5s);
+  REQUIRE(end);
+  CHECK(end->close_frame);
+  CHECK(end->code == 1000);
+}
+
+TEST_CASE("replies the server sends after our close frame are still printed") {
+  kit::test_server server;
+  server.set_reply_delay(50ms); // every echo leaves after stdin has ended and we closed
+  const auto r = run_zenws({"connect", server.url("/")}, "first\nsecond\nthird");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "first\nsecond\nthird\n");
+}
+
+TEST_CASE("binary frames print as base64 with a marker") {
+  kit::test_server server;
+  server.set_responder([](const kit::frame&) {
+    return std::vector<kit::frame>{{0, true, std::string("\x00\x01\xff", 3)}};
+  });
+  const auto r = run_zenws({"connect", server.url("/")}, "give me binary\n");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "[binary] AAH/\n");
+}
+
+TEST_CASE("--header and --subprotocol reach the upgrade request") {
+  kit::server_options options;
+  options.subprotocols = {"v1"};
+  kit::test_server server{options};
+  const auto r = run_zenws(
+      {"connect", server.url("/path?x=1"), "--header", "X-Api-Key: k1", "--subprotocol", "v1"},
+      "hi\n");
+  CHECK(r.exit_code == 0);
+  const auto req = server.upgrade_requests().at(0);
+  CHECK(req.target == "/path?x=1");
+  CHECK(req.header("X-Api-Key") == "k1");
+  CHECK(r.err.find("subprotocol v1") != std::string::npos);
+}
+
+TEST_CASE("an untrusted certificate fails with a message saying so, unless --ca or --insecure") {
+  kit::test_server server{kit::server_options::secure()};
+  const auto refused = run_zenws({"connect", server.url("/")}, "x\n");
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.err.find("certificate") != std::string::npos);
+  CHECK(refused.out.empty());
+  const auto with_ca = run_zenws({"connect", server.url("/"), "--ca", server.tls().ca_file}, "x\n");
+  CHECK(with_ca.exit_code == 0);
+  CHECK(with_ca.out == "x\n");
+  const auto insecure = run_zenws({"connect", server.url("/"), "--insecure"}, "y\n");
+  CHECK(insecure.exit_code == 0);
+  CHECK(insecure.out == "y\n");
+}
+
+TEST_CASE("--echo sends every message back as it came and exits when the server closes") {
+  kit::test_server server;
+  server.silent();
+  auto cli = std::async(std::launch::async, [&] {
+    return run_zenws({"connect", server.url("/"), "--echo"}, "");
+  });
+  const auto session = server.wait_for_sessions(1, 5s);
+  REQUIRE(session);
+  server.send(*session, {0, false, "text back"});
+  server.send(*session, {0, true, std::string("\x10\x00\x20", 3)});
+  CHECK(server.wait_for_frame(
+      [](const kit::frame& f) { return !f.binary && f.data == "text back"; }, 5s));
+  CHECK(server.wait_for_frame(
+      [](const kit::frame& f) { return f.binary && f.data == std::string("\x10\x00\x20", 3); },
+      5s));
+  server.close(*session, 1000, "enough");
+  REQUIRE(cli.wait_for(10s) == std::future_status::ready);
+  const auto r = cli.get();
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "text back\n[binary] EAAg\n");
+}
+
+TEST_CASE("bad usage exits 2 with the usage text") {
+  const auto no_url = run_zenws({"connect"}, "");
+  CHECK(no_url.exit_code == 2);
+  CHECK(no_url.err.find("usage: zenws connect URL") != std::string::npos);
+  const auto bad_url = run_zenws({"connect", "http://example.com/"}, "");
+  CHECK(bad_url.exit_code == 2);
+  CHECK(bad_url.err.find("url") != std::string::npos);
+}
+
+TEST_CASE("the demo passes on its embedded server") {
+  const auto r = run_zenws({"demo"}, "");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("demo passed") != std::string::npos);
+}
