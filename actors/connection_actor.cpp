@@ -277,10 +277,11 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           self->send(st.handler, binary_frame{std::move(payload)});
       },
       [=](ws_ping_atom, std::uint64_t, std::string&) {
-        // Answered by the transport already; heartbeat policies will watch these.
+        // The transport has answered it. No heartbeat policy runs yet (the resilience issue
+        // adds them); server_ping will count these.
       },
       [=](ws_pong_atom, std::uint64_t, std::string&) {
-        // Heartbeat policies will match these to their pings.
+        // Nothing pings yet; the ping_pong heartbeat policy will match these to its pings.
       },
       [=](ws_closed_atom, std::uint64_t attempt, disconnect_info& info) {
         if (is_current(self, attempt))

@@ -30,7 +30,7 @@ using tcp = net::ip::tcp;
 using error_code = boost::system::error_code;
 
 /// A request head larger than this is refused (400): a CONNECT head is a few hundred bytes.
-constexpr std::size_t max_request_head = 16 * 1024;
+constexpr std::size_t max_request_head = std::size_t{16} * 1024;
 
 std::string base64(const std::string& in) {
   std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
@@ -215,7 +215,7 @@ private:
            trim(value.substr(space + 1)) == proxy_.expected_token;
   }
 
-  void on_resolve(error_code ec, tcp::resolver::results_type results) {
+  void on_resolve(error_code ec, const tcp::resolver::results_type& results) {
     if (ec)
       return answer(502);
     net::async_connect(upstream_, results,
@@ -259,7 +259,7 @@ private:
   struct direction {
     tcp::socket* from;
     tcp::socket* to;
-    std::array<char, 16 * 1024> buffer;
+    std::array<char, std::size_t{16} * 1024> buffer;
     bool done = false;
   };
 

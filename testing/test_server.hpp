@@ -89,7 +89,7 @@ struct server_options {
   std::vector<std::pair<std::string, std::string>> response_headers;
   bool permessage_deflate = false; ///< accept permessage-deflate offers
   /// Largest message the server reads; a bigger one makes Beast close with 1009 (too big).
-  std::size_t max_message_size = 64 * 1024 * 1024;
+  std::size_t max_message_size = std::size_t{64} << 20;
 
   /// Options for wss (or ws when `tls` is false), everything else at its default.
   static server_options secure(bool tls = true) {

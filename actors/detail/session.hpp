@@ -67,14 +67,14 @@ template <class Stream>
 inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
 
 /// Bytes asked of the socket per read.
-inline constexpr std::size_t read_chunk_bytes = 64 * 1024;
+inline constexpr std::size_t read_chunk_bytes = std::size_t{64} * 1024;
 
 /// A write batch stops growing past this many bytes (one frame may exceed it).
-inline constexpr std::size_t write_batch_bytes = 64 * 1024;
+inline constexpr std::size_t write_batch_bytes = std::size_t{64} * 1024;
 
 /// The largest HTTP response (headers plus body) read for the upgrade or the proxy.
 inline constexpr std::uint32_t max_http_header_bytes = 16 * 1024;
-inline constexpr std::uint64_t max_http_body_bytes = 64 * 1024;
+inline constexpr std::uint64_t max_http_body_bytes = std::uint64_t{64} * 1024;
 
 template <class Stream>
 class session final : public transport, public std::enable_shared_from_this<session<Stream>> {
