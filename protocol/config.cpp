@@ -221,6 +221,14 @@ void check_heartbeat(problems& out, const heartbeat_config& h) {
   out.require_positive("heartbeat.interval", h.interval);
   if (h.max_missed < 1)
     out.add("heartbeat.max_missed", "must be at least 1, was 0");
+  // Deribit's public/set_heartbeat takes whole seconds and refuses less than 10.
+  if (h.policy == heartbeat_policy::deribit &&
+      (h.interval < std::chrono::seconds{10} ||
+       h.interval % std::chrono::seconds{1} != milliseconds{0}))
+    out.add("heartbeat.interval",
+            "must be whole seconds and at least 10s for deribit, was " + to_text(h.interval));
+  if (h.policy == heartbeat_policy::text_ping && h.text_ping_message.empty())
+    out.add("heartbeat.text_ping_message", "must not be empty for text_ping");
 }
 
 void check_limits(problems& out, const connection_config& cfg) {
@@ -375,8 +383,12 @@ std::string to_text(const reconnect_config& r) {
 }
 
 std::string to_text(const heartbeat_config& h) {
-  return std::string{"heartbeat: policy="} + to_text(h.policy) +
-         " interval=" + to_text(h.interval) + " max_missed=" + std::to_string(h.max_missed);
+  std::string text = std::string{"heartbeat: policy="} + to_text(h.policy) +
+                     " interval=" + to_text(h.interval) +
+                     " max_missed=" + std::to_string(h.max_missed);
+  if (h.policy == heartbeat_policy::text_ping)
+    text += " text_ping_message=" + h.text_ping_message;
+  return text;
 }
 
 std::string limits_line(const connection_config& cfg) {
@@ -424,7 +436,8 @@ bool same(const reconnect_config& a, const reconnect_config& b) {
 }
 
 bool same(const heartbeat_config& a, const heartbeat_config& b) {
-  return a.policy == b.policy && a.interval == b.interval && a.max_missed == b.max_missed;
+  return a.policy == b.policy && a.interval == b.interval && a.max_missed == b.max_missed &&
+         a.text_ping_message == b.text_ping_message;
 }
 
 bool same(const tls_config& a, const tls_config& b) {

@@ -56,6 +56,9 @@ struct heartbeat_config {
   heartbeat_policy policy = heartbeat_policy::none; ///< default none
   milliseconds interval{30000}; ///< time between our pings or the server's; default 30 s
   std::uint32_t max_missed = 2; ///< missed heartbeats before the connection is stale
+  /// text_ping: what we send. "ping" (OKX) by default; Bybit wants {"op":"ping"}. The answer is
+  /// recognised as text "pong" or JSON with "op":"pong" or "ret_msg":"pong".
+  std::string text_ping_message = "ping";
 };
 
 /// TLS settings for wss:// URLs. Peer verification is on unless `insecure` is set.

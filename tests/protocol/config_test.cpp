@@ -129,6 +129,24 @@ TEST_CASE("each validation rule refuses its bad value, naming the field and the 
          c.heartbeat.max_missed = 0;
        },
        "heartbeat.max_missed", "must be at least 1, was 0"},
+      {"deribit heartbeat below 10 s",
+       [](auto& c) {
+         c.heartbeat.policy = heartbeat_policy::deribit;
+         c.heartbeat.interval = 5000ms;
+       },
+       "heartbeat.interval", "must be whole seconds and at least 10s for deribit, was 5000ms"},
+      {"deribit heartbeat in fractions of a second",
+       [](auto& c) {
+         c.heartbeat.policy = heartbeat_policy::deribit;
+         c.heartbeat.interval = 10500ms;
+       },
+       "heartbeat.interval", "was 10500ms"},
+      {"empty text ping",
+       [](auto& c) {
+         c.heartbeat.policy = heartbeat_policy::text_ping;
+         c.heartbeat.text_ping_message.clear();
+       },
+       "heartbeat.text_ping_message", "must not be empty for text_ping"},
       {"zero max_message_size", [](auto& c) { c.max_message_size = 0; }, "max_message_size",
        "must be positive, was 0"},
       {"zero max_write_queue", [](auto& c) { c.max_write_queue = 0; }, "max_write_queue", "was 0"},
@@ -364,6 +382,7 @@ TEST_CASE("copies compare equal and a change to any single field makes configs d
       {"heartbeat.policy", [](auto& c) { c.heartbeat.policy = heartbeat_policy::deribit; }},
       {"heartbeat.interval", [](auto& c) { c.heartbeat.interval += 1ms; }},
       {"heartbeat.max_missed", [](auto& c) { c.heartbeat.max_missed += 1; }},
+      {"heartbeat.text_ping_message", [](auto& c) { c.heartbeat.text_ping_message = "x"; }},
       {"max_message_size", [](auto& c) { c.max_message_size += 1; }},
       {"max_write_queue", [](auto& c) { c.max_write_queue += 1; }},
       {"latency_buffer_size", [](auto& c) { c.latency_buffer_size += 1; }},

@@ -1,0 +1,95 @@
+#pragma once
+/// @file
+/// Subscription tracking: which channels the server has confirmed, so that a reconnect restores
+/// exactly those. Pure: the connection actor tells it what it sent and what came back.
+///
+/// Rules:
+/// - A channel enters the restore set only when the server confirms it. A subscribe that is
+///   still waiting when the connection drops is not restored; its outcome is `disconnected`.
+/// - A partial acceptance is reported: the outcome lists accepted and rejected channels, and a
+///   rejected channel leaves the restore set (that is how a restore learns a channel is gone).
+/// - An unsubscribe removes its channels from the restore set when it is sent, not when it is
+///   confirmed: the owner does not want them back after a reconnect whatever the server says.
+/// - A failed subscribe (server error, timeout, disconnect) changes nothing.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "zenws/protocol/error.hpp"
+#include "zenws/protocol/json_rpc.hpp"
+
+namespace zenws {
+
+/// How a JSON-RPC venue spells subscribe and unsubscribe. Deribit is the default. Venues with
+/// their own envelope (OKX, Bybit) bring their own dialect with their adapter.
+struct subscription_dialect {
+  enum class params_style : std::uint8_t {
+    channels_object, ///< "params":{"channels":[...]} (Deribit)
+    list,            ///< "params":[...] (Binance, Ethereum-style)
+  };
+  std::string subscribe_method = "public/subscribe";
+  std::string unsubscribe_method = "public/unsubscribe";
+  params_style style = params_style::channels_object;
+
+  /// The request frame for `channels` with correlation id `id`.
+  std::string subscribe_request(json_rpc::request_id id,
+                                const std::vector<std::string>& channels) const;
+  std::string unsubscribe_request(json_rpc::request_id id,
+                                  const std::vector<std::string>& channels) const;
+
+  /// The channels a successful response confirms: the result when it is a list of strings
+  /// (Deribit lists what it accepted), else all of `requested` (Binance answers null).
+  std::vector<std::string> confirmed(const json_rpc::message& response,
+                                     const std::vector<std::string>& requested) const;
+
+  bool operator==(const subscription_dialect& other) const;
+};
+
+enum class subscription_op : std::uint8_t { subscribe, unsubscribe };
+
+/// How one subscribe or unsubscribe ended.
+struct subscription_outcome {
+  subscription_op op = subscription_op::subscribe;
+  std::vector<std::string> accepted; ///< confirmed by the server
+  std::vector<std::string> rejected; ///< requested and not confirmed
+  failure error;                     ///< set when the whole request failed
+};
+
+/// One connection's subscriptions.
+class subscription_tracker {
+public:
+  /// The owner sent `op` for `channels` with correlation id `id`.
+  void sent(json_rpc::request_id id, subscription_op op, std::vector<std::string> channels);
+
+  /// True when `id` is a subscribe or unsubscribe waiting for its answer.
+  bool waiting(json_rpc::request_id id) const { return pending_.count(id) != 0; }
+
+  /// The server answered `id` with success, confirming `accepted`.
+  std::optional<subscription_outcome> on_confirmed(json_rpc::request_id id,
+                                                   const std::vector<std::string>& accepted);
+
+  /// Request `id` failed as a whole (server error, timeout, disconnect).
+  std::optional<subscription_outcome> on_failed(json_rpc::request_id id, const failure& why);
+
+  /// The restore set: confirmed channels, sorted.
+  const std::set<std::string>& active() const noexcept { return active_; }
+
+  /// The restore set as a list, for a restore request.
+  std::vector<std::string> restore_list() const { return {active_.begin(), active_.end()}; }
+
+  std::size_t waiting_count() const noexcept { return pending_.size(); }
+
+private:
+  struct pending_op {
+    subscription_op op;
+    std::vector<std::string> channels;
+  };
+  std::unordered_map<json_rpc::request_id, pending_op> pending_;
+  std::set<std::string> active_;
+};
+
+} // namespace zenws
