@@ -38,8 +38,11 @@ blocking_connection::~blocking_connection() {
 }
 
 caf::expected<upgrade_response> blocking_connection::connect() {
-  const auto& t = config_.timeouts;
-  const auto bound = t.connect + t.tls + t.upgrade + reply_timeout_;
+  // The actor answers when the connection is ready or the policy gives up; with unlimited
+  // retries that may be never, so only a finite ladder gets a bound.
+  const auto ladder = worst_case_connect_time(config_);
+  const caf::duration bound =
+      ladder ? caf::duration{*ladder + reply_timeout_} : caf::duration{caf::infinite};
   caf::expected<upgrade_response> result{no_reply()};
   inbox_->self->request(actor_, bound, caf::connect_atom::value)
       .receive([&](upgrade_response& r) { result = std::move(r); },
@@ -78,6 +81,14 @@ std::optional<event> blocking_connection::receive(std::chrono::milliseconds time
         put(event::type::disconnected).disconnect = std::move(d);
       },
       [&](error_atom, failure& f) { put(event::type::error).error = std::move(f); },
+      [&](unmatched_atom, text_frame& f) { put(event::type::unmatched).data = std::move(f.data); },
+      [&](reconnecting_atom, reconnect_notice& n) {
+        put(event::type::reconnecting).notice = std::move(n);
+      },
+      [&](gave_up_atom, give_up_info& g) { put(event::type::gave_up).gave_up = std::move(g); },
+      [&](restored_atom, subscription_outcome& o) {
+        put(event::type::restored).restored = std::move(o);
+      },
       caf::after(timeout) >> [] {});
   return out;
 }

@@ -34,12 +34,25 @@ class io_runtime;
 
 /// One thing the connection reported.
 struct event {
-  enum class type : std::uint8_t { connected, disconnected, text, binary, error };
+  enum class type : std::uint8_t {
+    connected,
+    disconnected,
+    text,
+    binary,
+    error,
+    unmatched,    ///< a response no request waited for (in `data`)
+    reconnecting, ///< the next attempt is planned (`notice`)
+    gave_up,      ///< reconnection stopped (`gave_up`)
+    restored,     ///< subscriptions restored after a reconnect (`restored`)
+  };
   type kind = type::text;
-  std::string data;           ///< payload of text and binary messages
-  upgrade_response upgrade;   ///< for connected
-  disconnect_info disconnect; ///< for disconnected
-  failure error;              ///< for error (a fire-and-forget send failed)
+  std::string data;              ///< payload of text, binary and unmatched messages
+  upgrade_response upgrade;      ///< for connected
+  disconnect_info disconnect;    ///< for disconnected
+  failure error;                 ///< for error (a fire-and-forget send failed)
+  reconnect_notice notice;       ///< for reconnecting
+  give_up_info gave_up;          ///< for gave_up
+  subscription_outcome restored; ///< for restored
 };
 
 class blocking_connection {

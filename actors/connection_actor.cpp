@@ -1,7 +1,8 @@
 #include "zenws/actors/connection_actor.hpp"
 
+#include <deque>
 #include <memory>
-#include <optional>
+#include <random>
 #include <utility>
 #include <vector>
 
@@ -12,6 +13,12 @@
 
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/protocol/close_code.hpp"
+#include "zenws/protocol/heartbeat.hpp"
+#include "zenws/protocol/json_rpc.hpp"
+#include "zenws/protocol/latency_stats.hpp"
+#include "zenws/protocol/pending_requests.hpp"
+#include "zenws/protocol/reconnect_policy.hpp"
+#include "zenws/protocol/subscriptions.hpp"
 #include "zenws/protocol/utf8.hpp"
 
 namespace zenws {
@@ -52,6 +59,33 @@ private:
   std::uint64_t attempt_;
 };
 
+steady_time now() {
+  return std::chrono::steady_clock::now();
+}
+
+/// Who waits for a JSON-RPC response, and what to do with it.
+struct waiter {
+  enum class purpose : std::uint8_t {
+    user,      ///< request(): reply through `rpc`
+    subscribe, ///< subscribe() / unsubscribe(): reply through `sub`
+    restore,   ///< the bootstrap's subscription restore
+    bootstrap, ///< a bootstrap call; on error the attempt fails with `bootstrap_error`
+    heartbeat, ///< public/test answers and heartbeat setup; the reply is swallowed
+  };
+  purpose what = purpose::user;
+  caf::typed_response_promise<rpc_response> rpc;
+  caf::typed_response_promise<subscription_outcome> sub;
+  errc bootstrap_error = errc::server_error;
+};
+
+/// One step of the bootstrap: a request, and the error its failure means.
+struct bootstrap_step {
+  std::string method;
+  std::string params;
+  errc on_error;
+  waiter::purpose what;
+};
+
 } // namespace
 
 // -- state ----------------------------------------------------------------------------------------
@@ -61,6 +95,7 @@ struct connection_data {
 
   io_runtime* io = nullptr;
   connection_config config;
+  connection_options options;
   connection_handler handler; // may be a dynamically typed actor cast to the event interface
 
   connection_state state = connection_state::idle;
@@ -70,23 +105,40 @@ struct connection_data {
   disconnect_info last_disconnect;
   connection_metrics counters;
 
-  std::optional<caf::typed_response_promise<upgrade_response>> connect_promise;
+  reconnect_policy policy{reconnect_config{}, 0};
+  heartbeat_monitor heartbeat{heartbeat_config{}, 1};
+  std::uint64_t heartbeat_timer = 0; // token of the running heartbeat timer; 0 = none
+  pending_requests<waiter> requests;
+  subscription_tracker subscriptions;
+  latency_stats latency{1};
+  std::deque<bootstrap_step> bootstrap; // steps left before ready
+  failure bootstrap_failure;            // why this attempt is being closed, if bootstrap failed
+
+  std::vector<caf::typed_response_promise<upgrade_response>> connect_promises;
   std::vector<caf::typed_response_promise<disconnect_info>> close_promises;
 
   connection_data() = default;
   connection_data(const connection_data&) = delete;
   connection_data& operator=(const connection_data&) = delete;
 
-  /// Runs when the actor terminates, however it terminates.
+  /// Runs when the actor terminates, however it terminates: CAF leaves undelivered promises
+  /// hanging, so every waiter is answered here.
   ~connection_data() {
     if (link)
       link->abort();
     const auto gone = make_error(failure{errc::closed, "the connection actor terminated"});
-    if (connect_promise && connect_promise->pending())
-      connect_promise->deliver(gone);
+    for (auto& rp : connect_promises)
+      if (rp.pending())
+        rp.deliver(gone);
     for (auto& rp : close_promises)
       if (rp.pending())
         rp.deliver(gone);
+    for (auto& [id, entry] : requests.take_all()) {
+      if (entry.waiter.rpc.pending())
+        entry.waiter.rpc.deliver(gone);
+      if (entry.waiter.sub.pending())
+        entry.waiter.sub.deliver(gone);
+    }
   }
 };
 
@@ -98,13 +150,23 @@ bool is_current(self_pointer self, std::uint64_t attempt) {
   return self->state.link && attempt == self->state.attempt;
 }
 
+template <class... Ts>
+void notify(self_pointer self, Ts&&... xs) {
+  if (self->state.handler)
+    self->send(self->state.handler, std::forward<Ts>(xs)...);
+}
+
+// -- attempts -------------------------------------------------------------------------------------
+
 /// Starts a new attempt: a fresh transport whose events carry the new attempt number.
-void start_attempt(self_pointer self, const ws_url& url) {
+void start_attempt(self_pointer self) {
   auto& st = self->state;
   ++st.attempt;
+  st.bootstrap.clear();
+  st.bootstrap_failure = {};
   auto events =
       std::make_shared<mailbox_events>(caf::actor_cast<caf::weak_actor_ptr>(self), st.attempt);
-  st.link = transport::create(*st.io, st.config, url, std::move(events));
+  st.link = transport::create(*st.io, st.config, *parse_url(st.config.url).url, std::move(events));
   st.state = connection_state::connecting;
   st.link->start();
 }
@@ -130,6 +192,389 @@ failure connect_refusal(const connection_data& st) {
   return {};
 }
 
+void answer_connects(self_pointer self, const failure& why) {
+  auto& st = self->state;
+  for (auto& rp : st.connect_promises)
+    if (rp.pending())
+      rp.deliver(make_error(why));
+  st.connect_promises.clear();
+}
+
+// -- requests -------------------------------------------------------------------------------------
+
+/// Ends a waiting request with `why` (timeout, disconnect, server error).
+void fail_waiter(self_pointer self, json_rpc::request_id id, waiter& w, const failure& why) {
+  auto& st = self->state;
+  switch (w.what) {
+  case waiter::purpose::user:
+    w.rpc.deliver(make_error(why));
+    break;
+  case waiter::purpose::subscribe:
+    st.subscriptions.on_failed(id, why);
+    w.sub.deliver(make_error(why));
+    break;
+  case waiter::purpose::restore:
+    st.subscriptions.on_failed(id, why);
+    break;
+  case waiter::purpose::bootstrap:
+  case waiter::purpose::heartbeat:
+    break;
+  }
+}
+
+/// Every waiting request ends with `disconnected`: the socket is gone.
+void fail_all_requests(self_pointer self, const std::string& detail) {
+  const failure why{errc::disconnected, detail, 0, 0};
+  for (auto& [id, entry] : self->state.requests.take_all())
+    fail_waiter(self, id, entry.waiter, why);
+}
+
+/// Writes a JSON-RPC request and registers its waiter. A failure when it could not be queued.
+failure issue_request(self_pointer self, json_rpc::request_id id, std::string text, waiter w,
+                      milliseconds timeout) {
+  auto& st = self->state;
+  const auto size = text.size();
+  if (auto code = st.link->send(frame_kind::text, std::move(text)); code != errc::none)
+    return {code,
+            code == errc::write_queue_full
+                ? std::to_string(st.config.max_write_queue) + " frames already wait to be written"
+                : "the connection is closing",
+            0, 0};
+  ++st.counters.frames_out;
+  st.counters.bytes_out += size;
+  const auto token = st.requests.add(id, std::move(w), now());
+  self->delayed_send(self, timeout, request_timer_atom::value, id, *token);
+  return {};
+}
+
+failure not_ready(const connection_data& st) {
+  if (st.state == connection_state::closed)
+    return {errc::closed, "request after close"};
+  return {errc::not_connected, std::string("request while ") + to_string(st.state)};
+}
+
+milliseconds timeout_or_default(const connection_data& st, caf::timespan timeout) {
+  if (timeout.count() <= 0)
+    return st.config.timeouts.request;
+  return std::max(milliseconds{1}, std::chrono::duration_cast<milliseconds>(timeout));
+}
+
+caf::result<rpc_response> user_request(self_pointer self, std::string& method, std::string& params,
+                                       caf::timespan timeout) {
+  auto& st = self->state;
+  if (st.state != connection_state::connected)
+    return make_error(not_ready(st));
+  if (auto bad = json_rpc::check_params(params))
+    return make_error(bad);
+  const auto id = st.requests.next_id();
+  waiter w;
+  w.rpc = self->make_response_promise<rpc_response>();
+  auto rp = w.rpc;
+  if (auto refused = issue_request(self, id, json_rpc::build_request(id, method, params),
+                                   std::move(w), timeout_or_default(st, timeout)))
+    return make_error(refused);
+  return rp;
+}
+
+caf::result<subscription_outcome> user_subscription(self_pointer self, subscription_op op,
+                                                    std::vector<std::string>& channels) {
+  auto& st = self->state;
+  if (st.state != connection_state::connected)
+    return make_error(not_ready(st));
+  const auto id = st.requests.next_id();
+  auto text = op == subscription_op::subscribe
+                  ? st.options.dialect.subscribe_request(id, channels)
+                  : st.options.dialect.unsubscribe_request(id, channels);
+  waiter w;
+  w.what = waiter::purpose::subscribe;
+  w.sub = self->make_response_promise<subscription_outcome>();
+  auto rp = w.sub;
+  if (auto refused =
+          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request))
+    return make_error(refused);
+  st.subscriptions.sent(id, op, std::move(channels));
+  return rp;
+}
+
+// -- readiness ------------------------------------------------------------------------------------
+
+void become_ready(self_pointer self) {
+  auto& st = self->state;
+  st.state = connection_state::connected;
+  ++st.counters.connects;
+  st.policy.on_ready(now());
+  for (auto& rp : st.connect_promises)
+    if (rp.pending())
+      rp.deliver(st.last_upgrade);
+  st.connect_promises.clear();
+  notify(self, connected_atom::value, st.last_upgrade);
+}
+
+/// Sends the next bootstrap step, or reports ready when none is left.
+void continue_bootstrap(self_pointer self) {
+  auto& st = self->state;
+  if (st.state != connection_state::connecting || !st.link || st.bootstrap_failure)
+    return; // closed meanwhile, or already failing
+  if (st.bootstrap.empty()) {
+    become_ready(self);
+    return;
+  }
+  auto step = std::move(st.bootstrap.front());
+  st.bootstrap.pop_front();
+  const auto id = st.requests.next_id();
+  std::string text;
+  if (step.what == waiter::purpose::restore) {
+    auto channels = st.subscriptions.restore_list();
+    text = st.options.dialect.subscribe_request(id, channels);
+    st.subscriptions.sent(id, subscription_op::subscribe, std::move(channels));
+  } else {
+    text = json_rpc::build_request(id, step.method, step.params);
+  }
+  waiter w;
+  w.what = step.what;
+  w.bootstrap_error = step.on_error;
+  if (auto refused =
+          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request)) {
+    st.bootstrap_failure = refused;
+    st.link->close(1000, "bootstrap failed");
+  }
+}
+
+/// The bootstrap's steps for this attempt: the adapter's calls (fresh each time), the
+/// heartbeat setup, then the restore of confirmed subscriptions.
+void plan_bootstrap(connection_data& st) {
+  st.bootstrap.clear();
+  if (st.options.bootstrap)
+    for (auto& call : st.options.bootstrap())
+      st.bootstrap.push_back({std::move(call.method), std::move(call.params), errc::auth_failed,
+                              waiter::purpose::bootstrap});
+  if (auto setup = st.heartbeat.setup_request())
+    st.bootstrap.push_back(
+        {setup->payload, setup->params, errc::server_error, waiter::purpose::bootstrap});
+  if (!st.subscriptions.active().empty())
+    st.bootstrap.push_back({{}, {}, errc::server_error, waiter::purpose::restore});
+}
+
+/// A bootstrap step failed: close this attempt; the drop is reported with `why`.
+void fail_bootstrap(self_pointer self, failure why) {
+  auto& st = self->state;
+  if (!st.link || st.bootstrap_failure)
+    return;
+  st.bootstrap_failure = std::move(why);
+  st.bootstrap.clear();
+  st.link->close(1000, "bootstrap failed");
+}
+
+// -- heartbeats -----------------------------------------------------------------------------------
+
+void arm_heartbeat(self_pointer self) {
+  auto& st = self->state;
+  const auto interval = st.heartbeat.tick_interval();
+  if (interval.count() == 0)
+    return;
+  self->delayed_send(self, interval, heartbeat_timer_atom::value, st.heartbeat_timer);
+}
+
+void drop_connection(self_pointer self, failure why);
+
+void perform(self_pointer self, heartbeat_action action) {
+  auto& st = self->state;
+  switch (action.what) {
+  case heartbeat_action::type::none:
+    return;
+  case heartbeat_action::type::send_ping:
+    st.link->ping(std::move(action.payload));
+    return;
+  case heartbeat_action::type::send_text:
+    st.link->send(frame_kind::text, std::move(action.payload));
+    return;
+  case heartbeat_action::type::send_request: {
+    const auto id = st.requests.next_id();
+    waiter w;
+    w.what = waiter::purpose::heartbeat;
+    issue_request(self, id, json_rpc::build_request(id, action.payload, action.params),
+                  std::move(w), st.config.timeouts.request);
+    return;
+  }
+  case heartbeat_action::type::stale:
+    drop_connection(self, failure{errc::stale,
+                                  std::string("no heartbeat (") + to_string(st.heartbeat.policy()) +
+                                      ") for " + std::to_string(st.config.heartbeat.max_missed) +
+                                      " intervals of " +
+                                      std::to_string(st.config.heartbeat.interval.count()) + "ms",
+                                  0, 0});
+    return;
+  }
+}
+
+// -- the end of a connection ----------------------------------------------------------------------
+
+/// Why a connection that ended without an error ended, for the reconnect policy.
+failure cause_of(const disconnect_info& info) {
+  if (info.error)
+    return info.error;
+  return {errc::connection_lost,
+          "the server closed the connection with code " + std::to_string(info.code), 0, 0};
+}
+
+/// The current attempt or connection is over (`info` says how): answer its waiters, tell the
+/// handler, then retry or give up as the policy says.
+void on_ended(self_pointer self, disconnect_info info) {
+  auto& st = self->state;
+  st.link.reset();
+  st.heartbeat_timer = 0;
+  st.bootstrap.clear();
+  if (st.bootstrap_failure)
+    info.error = std::exchange(st.bootstrap_failure, {});
+  fail_all_requests(self, "the connection dropped while the request waited");
+  if (info.error)
+    st.counters.last_error = info.error;
+  st.last_disconnect = info;
+
+  const bool asked_to_close =
+      st.state == connection_state::closing || info.initiator == close_initiator::local;
+  if (asked_to_close) {
+    st.state = connection_state::closed;
+    answer_connects(self, info.error
+                              ? info.error
+                              : failure{errc::closed, "closed before the connection was ready"});
+    for (auto& rp : st.close_promises)
+      rp.deliver(info);
+    st.close_promises.clear();
+    notify(self, disconnected_atom::value, std::move(info));
+    return;
+  }
+
+  const auto cause = cause_of(info);
+  notify(self, disconnected_atom::value, std::move(info));
+  auto decision = st.policy.on_failure(cause, now());
+  if (auto* plan = std::get_if<retry_plan>(&decision)) {
+    st.state = connection_state::reconnecting;
+    st.counters.reconnects = st.policy.retries_planned();
+    self->delayed_send(self, plan->delay, retry_timer_atom::value, plan->token);
+    notify(self, reconnecting_atom::value, reconnect_notice{plan->retry, plan->delay, cause});
+    return;
+  }
+  auto& end = std::get<give_up_info>(decision);
+  st.state = connection_state::disconnected;
+  answer_connects(self, end.last);
+  notify(self, gave_up_atom::value, std::move(end));
+}
+
+/// Tears the socket down now (stale heartbeat, explicit reconnect) and handles the end.
+void drop_connection(self_pointer self, failure why) {
+  auto& st = self->state;
+  if (!st.link)
+    return;
+  st.link->abort(); // reports nothing more: the end is handled here
+  disconnect_info info;
+  info.initiator = close_initiator::none;
+  info.was_open = st.last_upgrade.status == 101;
+  info.error = std::move(why);
+  on_ended(self, std::move(info));
+}
+
+/// Ends the current attempt or connection for an explicit reconnect: no policy decision, and
+/// the pending connect requests keep waiting for the new attempt.
+void abandon_connection(self_pointer self) {
+  auto& st = self->state;
+  if (!st.link)
+    return;
+  st.link->abort();
+  st.link.reset();
+  st.heartbeat_timer = 0;
+  st.bootstrap.clear();
+  st.bootstrap_failure = {};
+  fail_all_requests(self, "reconnect() dropped the connection while the request waited");
+  disconnect_info info;
+  info.initiator = close_initiator::local;
+  info.was_open = st.state == connection_state::connected;
+  st.last_disconnect = info;
+  notify(self, disconnected_atom::value, std::move(info));
+}
+
+// -- inbound --------------------------------------------------------------------------------------
+
+/// A response or error for request `id`. False when nothing waits for it.
+bool complete_request(self_pointer self, const json_rpc::message& msg) {
+  auto& st = self->state;
+  auto entry = st.requests.take(*msg.id);
+  if (!entry)
+    return false;
+  auto& w = entry->waiter;
+  const bool ok = msg.what == json_rpc::kind::response;
+  const auto round_trip =
+      std::chrono::duration_cast<std::chrono::microseconds>(now() - entry->sent_at);
+  if (!ok) {
+    const auto why = json_rpc::to_failure(msg);
+    if (w.what == waiter::purpose::bootstrap) {
+      fail_bootstrap(self, failure{w.bootstrap_error, why.detail, 0, 0});
+      return true;
+    }
+    if (w.what == waiter::purpose::restore) {
+      fail_bootstrap(self, failure{errc::server_error, "restore: " + why.detail, 0, 0});
+      st.subscriptions.on_failed(*msg.id, why);
+      return true;
+    }
+    fail_waiter(self, *msg.id, w, why);
+    return true;
+  }
+  switch (w.what) {
+  case waiter::purpose::user:
+    st.latency.record(round_trip);
+    w.rpc.deliver(rpc_response{msg.result, round_trip});
+    break;
+  case waiter::purpose::subscribe:
+  case waiter::purpose::restore: {
+    // The tracker knows what was asked; the dialect says what the answer confirms.
+    auto outcome = st.subscriptions.on_confirmed(
+        *msg.id, st.options.dialect.confirmed(msg, st.subscriptions.requested(*msg.id)));
+    if (w.what == waiter::purpose::subscribe && outcome)
+      w.sub.deliver(std::move(*outcome));
+    else if (outcome) {
+      notify(self, restored_atom::value, std::move(*outcome));
+      continue_bootstrap(self);
+    }
+    break;
+  }
+  case waiter::purpose::bootstrap:
+    continue_bootstrap(self);
+    break;
+  case waiter::purpose::heartbeat:
+    break;
+  }
+  return true;
+}
+
+/// True when a text frame may be a JSON-RPC response or a heartbeat: only those are parsed.
+bool worth_parsing(const connection_data& st, const std::string& text) {
+  if (text.find("\"id\"") != std::string::npos)
+    return true;
+  return st.heartbeat.policy() == heartbeat_policy::deribit &&
+         text.find("\"heartbeat\"") != std::string::npos;
+}
+
+void on_text(self_pointer self, std::string& text) {
+  auto& st = self->state;
+  json_rpc::message msg;
+  if (worth_parsing(st, text))
+    msg = json_rpc::classify(text);
+  heartbeat_action reply;
+  if (st.heartbeat.on_text(text, msg, now(), reply)) {
+    perform(self, std::move(reply));
+    return;
+  }
+  const bool is_answer = msg.what == json_rpc::kind::response || msg.what == json_rpc::kind::error;
+  if (is_answer && msg.id && complete_request(self, msg))
+    return;
+  if (is_answer)
+    notify(self, unmatched_atom::value, text_frame{std::move(text)});
+  else
+    notify(self, text_frame{std::move(text)});
+}
+
+// -- close and send -------------------------------------------------------------------------------
+
 /// Checks a close request's code and reason.
 failure close_refusal(std::uint16_t code, const std::string& reason) {
   if (code != 0 && !is_sendable(code))
@@ -150,8 +595,7 @@ caf::result<void> refuse_send(self_pointer self, failure f) {
   self->state.counters.last_error = f;
   if (self->current_message_id().is_request())
     return make_error(f);
-  if (self->state.handler)
-    self->send(self->state.handler, error_atom::value, std::move(f));
+  notify(self, error_atom::value, std::move(f));
   return caf::unit;
 }
 
@@ -173,38 +617,6 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
   return caf::unit;
 }
 
-void on_open(self_pointer self, upgrade_response& response) {
-  auto& st = self->state;
-  st.state = connection_state::connected;
-  ++st.counters.connects;
-  st.last_upgrade = response;
-  if (st.connect_promise && st.connect_promise->pending())
-    st.connect_promise->deliver(response);
-  st.connect_promise.reset();
-  if (st.handler)
-    self->send(st.handler, connected_atom::value, std::move(response));
-}
-
-void on_closed(self_pointer self, disconnect_info& info) {
-  auto& st = self->state;
-  st.link.reset();
-  const bool asked_to_close =
-      st.state == connection_state::closing || info.initiator == close_initiator::local;
-  st.state = asked_to_close ? connection_state::closed : connection_state::disconnected;
-  if (info.error)
-    st.counters.last_error = info.error;
-  st.last_disconnect = info;
-  if (st.connect_promise && st.connect_promise->pending())
-    st.connect_promise->deliver(make_error(
-        info.error ? info.error : failure{errc::closed, "closed before the upgrade completed"}));
-  st.connect_promise.reset();
-  for (auto& rp : st.close_promises)
-    rp.deliver(info);
-  st.close_promises.clear();
-  if (st.handler)
-    self->send(st.handler, disconnected_atom::value, std::move(info));
-}
-
 caf::result<disconnect_info> close_connection(self_pointer self, std::uint16_t code,
                                               std::string& reason) {
   auto& st = self->state;
@@ -213,8 +625,11 @@ caf::result<disconnect_info> close_connection(self_pointer self, std::uint16_t c
   switch (st.state) {
   case connection_state::idle:
   case connection_state::disconnected:
+  case connection_state::reconnecting:
+    st.policy.cancel();
     st.state = connection_state::closed;
     st.last_disconnect = disconnect_info{close_initiator::local, code, {}, {}, 0, false};
+    answer_connects(self, failure{errc::closed, "closed before the connection was ready"});
     return st.last_disconnect;
   case connection_state::closed:
     return st.last_disconnect;
@@ -232,36 +647,79 @@ connection_metrics metrics_of(const connection_data& st) {
   auto m = st.counters;
   m.state = st.state;
   m.write_queue_depth = st.link ? st.link->queue_depth() : 0;
+  m.pending_requests = st.requests.size();
+  m.subscriptions = st.subscriptions.active().size();
+  m.latency = st.latency.summary();
   return m;
 }
 
+// -- the behavior ---------------------------------------------------------------------------------
+
 connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
-                                          connection_config config, connection_handler handler) {
-  self->state.io = io;
-  self->state.config = std::move(config);
-  self->state.handler = std::move(handler);
+                                          connection_config config, connection_options options,
+                                          connection_handler handler) {
+  auto& init = self->state;
+  init.io = io;
+  init.policy = reconnect_policy{config.reconnect, std::random_device{}()};
+  init.heartbeat = heartbeat_monitor{config.heartbeat, config.latency_buffer_size};
+  init.latency = latency_stats{config.latency_buffer_size};
+  init.config = std::move(config);
+  init.options = std::move(options);
+  init.handler = std::move(handler);
   return {
       // -- user interface --
       [=](caf::connect_atom) -> caf::result<upgrade_response> {
         auto& st = self->state;
         if (auto refusal = connect_refusal(st))
           return make_error(refusal);
-        start_attempt(self, *parse_url(st.config.url).url);
-        st.connect_promise = self->make_response_promise<upgrade_response>();
-        return *st.connect_promise;
+        st.policy.restart();
+        start_attempt(self);
+        return st.connect_promises.emplace_back(self->make_response_promise<upgrade_response>());
+      },
+      [=](reconnect_atom) -> caf::result<upgrade_response> {
+        auto& st = self->state;
+        if (st.state == connection_state::closed || st.state == connection_state::closing)
+          return make_error(failure{errc::closed, "reconnect after close"});
+        if (auto parsed = parse_url(st.config.url); !parsed.url)
+          return make_error(failure{errc::invalid_url, parsed.error});
+        if (auto problems = validate(st.config); !problems.empty())
+          return make_error(failure{errc::invalid_config, describe(problems)});
+        abandon_connection(self);
+        st.policy.restart();
+        start_attempt(self);
+        return st.connect_promises.emplace_back(self->make_response_promise<upgrade_response>());
       },
       [=](send_atom, text_frame& f) { return send_frame(self, frame_kind::text, f.data); },
       [=](send_atom, binary_frame& f) { return send_frame(self, frame_kind::binary, f.data); },
+      [=](request_atom, std::string& method, std::string& params, caf::timespan timeout) {
+        return user_request(self, method, params, timeout);
+      },
+      [=](subscribe_atom, std::vector<std::string>& channels) {
+        return user_subscription(self, subscription_op::subscribe, channels);
+      },
+      [=](unsubscribe_atom, std::vector<std::string>& channels) {
+        return user_subscription(self, subscription_op::unsubscribe, channels);
+      },
       [=](caf::close_atom, std::uint16_t code, std::string& reason) {
         return close_connection(self, code, reason);
       },
       [=](caf::get_atom, state_atom) { return self->state.state; },
       [=](caf::get_atom, metrics_atom) { return metrics_of(self->state); },
       [=](caf::get_atom, upgrade_atom) { return self->state.last_upgrade; },
+      [=](caf::get_atom, heartbeat_atom) { return self->state.heartbeat.health(now()); },
       // -- transport events --
       [=](ws_open_atom, std::uint64_t attempt, upgrade_response& response) {
-        if (is_current(self, attempt))
-          on_open(self, response);
+        auto& st = self->state;
+        if (!is_current(self, attempt))
+          return;
+        st.last_upgrade = std::move(response);
+        if (st.state != connection_state::connecting)
+          return; // close() came first: the close handshake is under way
+        st.heartbeat.start(now());
+        st.heartbeat_timer = st.attempt;
+        arm_heartbeat(self);
+        plan_bootstrap(st);
+        continue_bootstrap(self);
       },
       [=](ws_message_atom, std::uint64_t attempt, frame_kind kind, std::string& payload) {
         auto& st = self->state;
@@ -269,23 +727,52 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           return;
         ++st.counters.frames_in;
         st.counters.bytes_in += payload.size();
-        if (!st.handler)
-          return;
         if (kind == frame_kind::text)
-          self->send(st.handler, text_frame{std::move(payload)});
+          on_text(self, payload);
         else
-          self->send(st.handler, binary_frame{std::move(payload)});
+          notify(self, binary_frame{std::move(payload)});
       },
-      [=](ws_ping_atom, std::uint64_t, std::string&) {
-        // The transport has answered it. No heartbeat policy runs yet (the resilience issue
-        // adds them); server_ping will count these.
+      [=](ws_ping_atom, std::uint64_t attempt, std::string&) {
+        if (is_current(self, attempt))
+          self->state.heartbeat.on_ping(now()); // the transport has answered it
       },
-      [=](ws_pong_atom, std::uint64_t, std::string&) {
-        // Nothing pings yet; the ping_pong heartbeat policy will match these to its pings.
+      [=](ws_pong_atom, std::uint64_t attempt, std::string& payload) {
+        if (is_current(self, attempt))
+          self->state.heartbeat.on_pong(payload, now());
       },
       [=](ws_closed_atom, std::uint64_t attempt, disconnect_info& info) {
         if (is_current(self, attempt))
-          on_closed(self, info);
+          on_ended(self, std::move(info));
+      },
+      // -- timers --
+      [=](retry_timer_atom, std::uint64_t token) {
+        auto& st = self->state;
+        if (st.state == connection_state::reconnecting && st.policy.take(token))
+          start_attempt(self);
+      },
+      [=](heartbeat_timer_atom, std::uint64_t token) {
+        auto& st = self->state;
+        if (!st.link || token == 0 || token != st.heartbeat_timer)
+          return;
+        perform(self, st.heartbeat.on_tick(now()));
+        if (st.link && token == st.heartbeat_timer)
+          arm_heartbeat(self);
+      },
+      [=](request_timer_atom, std::int64_t id, std::uint64_t token) {
+        auto& st = self->state;
+        auto entry = st.requests.expire(id, token);
+        if (!entry)
+          return;
+        const failure why{errc::request_timeout, "no response to request " + std::to_string(id), 0,
+                          0};
+        if (entry->waiter.what == waiter::purpose::bootstrap ||
+            entry->waiter.what == waiter::purpose::restore) {
+          if (entry->waiter.what == waiter::purpose::restore)
+            st.subscriptions.on_failed(id, why);
+          fail_bootstrap(self, failure{errc::request_timeout, "bootstrap: " + why.detail, 0, 0});
+          return;
+        }
+        fail_waiter(self, id, entry->waiter, why);
       },
   };
 }
@@ -294,13 +781,18 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
 
 connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
                                   caf::actor handler) {
-  return spawn_connection(sys, io, std::move(config),
-                          caf::actor_cast<connection_handler>(std::move(handler)));
+  return spawn_connection(sys, io, std::move(config), connection_options{}, std::move(handler));
 }
 
 connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
                                   const connection_handler& handler) {
-  return sys.spawn(connection, &io, std::move(config), handler);
+  return sys.spawn(connection, &io, std::move(config), connection_options{}, handler);
+}
+
+connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
+                                  connection_options options, caf::actor handler) {
+  return sys.spawn(connection, &io, std::move(config), std::move(options),
+                   caf::actor_cast<connection_handler>(std::move(handler)));
 }
 
 } // namespace zenws

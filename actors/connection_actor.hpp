@@ -3,9 +3,15 @@
 /// The connection actor: owns one WebSocket connection (through a transport on the io runtime),
 /// serves the connection_actor interface and reports to its handler.
 ///
-///     idle --connect--> connecting --open--> connected --close--> closing --> closed
-///                          |                     |
-///                          +---- failure --------+--> disconnected --connect--> connecting
+///     idle --connect--> connecting --open+bootstrap--> connected --close--> closing --> closed
+///                          ^   |                          |
+///                          |   +--- failure ---+----------+ drop or stale heartbeat
+///                          |                   v
+///                          +--- timer --- reconnecting --no retry left--> disconnected
+///
+/// Retries follow reconnect_policy (protocol/reconnect_policy.hpp). A connect() request is
+/// answered when the connection is ready, or with the error that ended the last attempt when
+/// the policy gives up.
 ///
 /// When the actor terminates (exit message, kill, last handle dropped) it tears the socket down
 /// and fails every request still waiting (connect, close) with `closed`: CAF itself leaves an
@@ -30,13 +36,22 @@ using ws_ping_atom = caf::atom_constant<caf::atom("ws_ping")>;
 using ws_pong_atom = caf::atom_constant<caf::atom("ws_pong")>;
 using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
 
+/// The actor's own timers. Each carries a token; a timer whose token is no longer current
+/// (answered, cancelled, superseded) is dropped when it fires.
+using retry_timer_atom = caf::atom_constant<caf::atom("t_retry")>;
+using heartbeat_timer_atom = caf::atom_constant<caf::atom("t_beat")>;
+using request_timer_atom = caf::atom_constant<caf::atom("t_request")>;
+
 /// The connection actor's full interface: the user-facing one plus transport events.
 using connection_impl = connection_actor::extend<
     caf::reacts_to<ws_open_atom, std::uint64_t, upgrade_response>,
     caf::reacts_to<ws_message_atom, std::uint64_t, frame_kind, std::string>,
     caf::reacts_to<ws_ping_atom, std::uint64_t, std::string>,
     caf::reacts_to<ws_pong_atom, std::uint64_t, std::string>,
-    caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>>;
+    caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,
+    caf::reacts_to<retry_timer_atom, std::uint64_t>,
+    caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
+    caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>>;
 
 /// Spawns a connection with `config` that reports to `handler` (any actor that handles the
 /// events in connection_protocol.hpp; may be null to ignore them). It does not connect yet:
@@ -48,5 +63,9 @@ connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connec
 /// Overload for a typed handler.
 connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
                                   const connection_handler& handler);
+
+/// With an adapter's options: its subscription dialect and bootstrap.
+connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
+                                  connection_options options, caf::actor handler);
 
 } // namespace zenws

@@ -6,16 +6,25 @@
 /// A connection is spawned with its config and a handler actor (spawn_connection in
 /// connection_actor.hpp). Users talk to it through `connection_actor`; it reports to the handler:
 ///
-///     handler <- (connected_atom, upgrade_response)      the upgrade completed
+///     handler <- (connected_atom, upgrade_response)      ready: upgraded and bootstrapped
 ///     handler <- text_frame / binary_frame               each message, in arrival order
+///     handler <- (unmatched_atom, text_frame)            a response no request waits for
 ///     handler <- (error_atom, failure)                   a fire-and-forget send failed
 ///     handler <- (disconnected_atom, disconnect_info)    the attempt or connection ended
+///     handler <- (reconnecting_atom, reconnect_notice)   the next attempt is planned
+///     handler <- (gave_up_atom, give_up_info)            no attempt is left, or none can help
+///     handler <- (restored_atom, subscription_outcome)   subscriptions restored after connect
 ///
 /// Every connect attempt ends with exactly one disconnected event, preceded by connected if
-/// the upgrade completed. The sender of each event is the connection actor.
+/// the connection became ready. After a disconnected event comes either reconnecting or
+/// gave_up, unless the owner closed the connection. The sender of each event is the connection
+/// actor.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <vector>
 
 #include <caf/atom.hpp>
 #include <caf/error.hpp>
@@ -26,6 +35,10 @@
 #include "zenws/actors/transport.hpp"
 #include "zenws/protocol/connection_state.hpp"
 #include "zenws/protocol/error.hpp"
+#include "zenws/protocol/heartbeat.hpp"
+#include "zenws/protocol/latency_stats.hpp"
+#include "zenws/protocol/reconnect_policy.hpp"
+#include "zenws/protocol/subscriptions.hpp"
 
 namespace zenws {
 
@@ -38,6 +51,15 @@ using upgrade_atom = caf::atom_constant<caf::atom("upgrade")>;
 using connected_atom = caf::atom_constant<caf::atom("connected")>;
 using disconnected_atom = caf::atom_constant<caf::atom("disconnect")>;
 using error_atom = caf::atom_constant<caf::atom("error")>;
+using request_atom = caf::atom_constant<caf::atom("request")>;
+using subscribe_atom = caf::atom_constant<caf::atom("subscribe")>;
+using unsubscribe_atom = caf::atom_constant<caf::atom("unsubscr")>;
+using reconnect_atom = caf::atom_constant<caf::atom("reconnect")>;
+using heartbeat_atom = caf::atom_constant<caf::atom("heartbeat")>;
+using reconnecting_atom = caf::atom_constant<caf::atom("reconn_in")>;
+using gave_up_atom = caf::atom_constant<caf::atom("gave_up")>;
+using unmatched_atom = caf::atom_constant<caf::atom("unmatched")>;
+using restored_atom = caf::atom_constant<caf::atom("restored")>;
 
 // -- messages -------------------------------------------------------------------------------------
 
@@ -51,16 +73,50 @@ struct binary_frame {
   std::string data;
 };
 
+/// A JSON-RPC request's successful answer.
+struct rpc_response {
+  std::string result;                      ///< the JSON text of "result"
+  std::chrono::microseconds round_trip{0}; ///< request accepted -> response received
+};
+
+/// The next attempt is planned: which one, when, and what ended the previous one.
+struct reconnect_notice {
+  std::uint32_t retry = 0;            ///< 1-based within the current outage
+  std::chrono::milliseconds delay{0}; ///< jitter applied
+  failure cause;                      ///< why the previous attempt or connection ended
+};
+
 /// Counters and state of one connection, for monitoring.
 struct connection_metrics {
   connection_state state = connection_state::idle;
   std::uint64_t write_queue_depth = 0; ///< data frames queued and not yet written
   std::uint64_t frames_in = 0;
-  std::uint64_t frames_out = 0; ///< data frames accepted for sending
-  std::uint64_t bytes_in = 0;   ///< payload bytes of received messages
-  std::uint64_t bytes_out = 0;  ///< payload bytes of frames accepted for sending
-  std::uint64_t connects = 0;   ///< upgrades completed over the actor's life
-  failure last_error;           ///< the most recent failure, if any
+  std::uint64_t frames_out = 0;       ///< data frames accepted for sending
+  std::uint64_t bytes_in = 0;         ///< payload bytes of received messages
+  std::uint64_t bytes_out = 0;        ///< payload bytes of frames accepted for sending
+  std::uint64_t connects = 0;         ///< times the connection became ready over the actor's life
+  std::uint64_t reconnects = 0;       ///< retries planned after failures and drops
+  std::uint64_t pending_requests = 0; ///< requests waiting for their responses
+  std::uint64_t subscriptions = 0;    ///< confirmed channels (the restore set)
+  latency_summary latency;            ///< request round trips over the last latency_buffer_size
+  failure last_error;                 ///< the most recent failure, if any
+};
+
+/// Runs on every (re)connect after the upgrade and before the connection is reported ready,
+/// and returns the requests to make, in order: authentication (with a fresh signature each
+/// time), then any venue setup. Each must succeed, or the attempt fails with that error (an
+/// auth error stops reconnection; see reconnect_policy.hpp). The heartbeat setup and the
+/// subscription restore follow them. Called on the connection actor's thread; must not block.
+struct bootstrap_call {
+  std::string method;
+  std::string params; ///< JSON object or array text; "" = none
+};
+using bootstrap_fn = std::function<std::vector<bootstrap_call>()>;
+
+/// What an adapter adds to a connection's config: how its venue subscribes, and its bootstrap.
+struct connection_options {
+  subscription_dialect dialect; ///< Deribit's by default
+  bootstrap_fn bootstrap;       ///< empty = no requests before ready
 };
 
 // -- the typed interface --------------------------------------------------------------------------
@@ -96,14 +152,39 @@ using connection_actor = caf::typed_actor<
     caf::replies_to<caf::get_atom, metrics_atom>::with<connection_metrics>,
 
     /// The last successful upgrade's response (status 0 before the first).
-    caf::replies_to<caf::get_atom, upgrade_atom>::with<upgrade_response>>;
+    caf::replies_to<caf::get_atom, upgrade_atom>::with<upgrade_response>,
+
+    /// A JSON-RPC request: (method, params as JSON object/array text or "", timeout; 0 =
+    /// timeouts.request). The actor assigns the id. Ends exactly once: the result, or an error:
+    /// server_error (the server's code and message), request_timeout, disconnected (the
+    /// connection dropped while it waited; the server may have acted on it: never re-sent),
+    /// not_connected, bad_json (params), write_queue_full, closed.
+    caf::replies_to<request_atom, std::string, std::string, caf::timespan>::with<rpc_response>,
+
+    /// Subscribes with the connection's dialect. Replies with the accepted and rejected
+    /// channels; only accepted ones are restored after a reconnect. Errors as for request.
+    caf::replies_to<subscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
+
+    /// Unsubscribes; the channels leave the restore set at once.
+    caf::replies_to<unsubscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
+
+    /// Drops the current connection (or the wait for the next attempt) and connects again with
+    /// the same config, counting retries afresh. Replies like connect.
+    caf::replies_to<reconnect_atom>::with<upgrade_response>,
+
+    /// The heartbeat's health: policy, last heartbeat, misses, RTT percentiles.
+    caf::replies_to<caf::get_atom, heartbeat_atom>::with<heartbeat_health>>;
 
 /// The events a handler receives, as a typed interface for handlers that want one. Any actor
 /// that handles these messages can be a handler.
 using connection_handler =
     caf::typed_actor<caf::reacts_to<connected_atom, upgrade_response>,
                      caf::reacts_to<disconnected_atom, disconnect_info>, caf::reacts_to<text_frame>,
-                     caf::reacts_to<binary_frame>, caf::reacts_to<error_atom, failure>>;
+                     caf::reacts_to<binary_frame>, caf::reacts_to<error_atom, failure>,
+                     caf::reacts_to<unmatched_atom, text_frame>,
+                     caf::reacts_to<reconnecting_atom, reconnect_notice>,
+                     caf::reacts_to<gave_up_atom, give_up_info>,
+                     caf::reacts_to<restored_atom, subscription_outcome>>;
 
 // -- errors as caf::error -------------------------------------------------------------------------
 
@@ -152,9 +233,43 @@ typename Inspector::result_type inspect(Inspector& f, disconnect_info& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, latency_summary& x) {
+  return f(caf::meta::type_name("zenws.latency_summary"), x.samples, x.total, x.p50, x.p90, x.p99,
+           x.max, x.last);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_metrics& x) {
   return f(caf::meta::type_name("zenws.connection_metrics"), x.state, x.write_queue_depth,
-           x.frames_in, x.frames_out, x.bytes_in, x.bytes_out, x.connects, x.last_error);
+           x.frames_in, x.frames_out, x.bytes_in, x.bytes_out, x.connects, x.reconnects,
+           x.pending_requests, x.subscriptions, x.latency, x.last_error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, rpc_response& x) {
+  return f(caf::meta::type_name("zenws.rpc_response"), x.result, x.round_trip);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, reconnect_notice& x) {
+  return f(caf::meta::type_name("zenws.reconnect_notice"), x.retry, x.delay, x.cause);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, give_up_info& x) {
+  return f(caf::meta::type_name("zenws.give_up_info"), x.last, x.failures, x.fatal);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, subscription_outcome& x) {
+  return f(caf::meta::type_name("zenws.subscription_outcome"), x.op, x.accepted, x.rejected,
+           x.error);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, heartbeat_health& x) {
+  return f(caf::meta::type_name("zenws.heartbeat_health"), x.policy, x.since_last, x.sent,
+           x.received, x.missed, x.failures, x.stale, x.rtt);
 }
 
 } // namespace zenws

@@ -30,6 +30,12 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<connection_metrics>("zenws.connection_metrics");
   cfg.add_message_type<connection_state>("zenws.connection_state");
   cfg.add_message_type<frame_kind>("zenws.frame_kind");
+  cfg.add_message_type<rpc_response>("zenws.rpc_response");
+  cfg.add_message_type<reconnect_notice>("zenws.reconnect_notice");
+  cfg.add_message_type<give_up_info>("zenws.give_up_info");
+  cfg.add_message_type<subscription_outcome>("zenws.subscription_outcome");
+  cfg.add_message_type<heartbeat_health>("zenws.heartbeat_health");
+  cfg.add_message_type<latency_summary>("zenws.latency_summary");
   cfg.add_error_category(error_category_atom, render_error);
 }
 

@@ -515,4 +515,8 @@ std::string to_string(const connection_config& cfg) {
          to_text(cfg.proxy) + "\n" + to_text(cfg.compression);
 }
 
+const char* to_string(heartbeat_policy policy) noexcept {
+  return to_text(policy);
+}
+
 } // namespace zenws

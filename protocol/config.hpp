@@ -51,6 +51,9 @@ enum class heartbeat_policy : std::uint8_t {
   text_ping,   ///< text "ping"/"pong" (OKX) or {"op":"ping"} (Bybit)
 };
 
+/// "none", "ping_pong", "deribit", "server_ping", "text_ping".
+const char* to_string(heartbeat_policy policy) noexcept;
+
 /// Heartbeat timing.
 struct heartbeat_config {
   heartbeat_policy policy = heartbeat_policy::none; ///< default none

@@ -38,6 +38,19 @@ milliseconds apply_jitter(milliseconds delay, double jitter, double u) noexcept 
   return milliseconds{static_cast<milliseconds::rep>(std::llround(std::max(0.0, scaled)))};
 }
 
+std::optional<milliseconds> worst_case_connect_time(const connection_config& cfg) noexcept {
+  const auto& r = cfg.reconnect;
+  const auto& t = cfg.timeouts;
+  const milliseconds attempt = t.connect + t.tls + t.upgrade + t.request;
+  if (!r.enabled)
+    return attempt;
+  if (!r.retry_count)
+    return std::nullopt;
+  // Rate-limited failures wait max_backoff before each retry, the longest wait there is.
+  const milliseconds per_retry = apply_jitter(r.max_backoff, r.jitter, 1.0) + attempt;
+  return attempt + per_retry * static_cast<milliseconds::rep>(*r.retry_count);
+}
+
 std::string give_up_info::to_string() const {
   if (fatal)
     return "stopped: " + explain(last);

@@ -23,6 +23,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <variant>
 
 #include "zenws/protocol/clock.hpp"
@@ -37,6 +38,11 @@ milliseconds backoff_delay(const reconnect_config& cfg, std::uint32_t n) noexcep
 
 /// `delay * (1 + jitter * u)` rounded to milliseconds, for u in [-1, 1]; never negative.
 milliseconds apply_jitter(milliseconds delay, double jitter, double u) noexcept;
+
+/// The longest a connect can take before the policy gives up, with every attempt running into
+/// its timeouts (connect + tls + upgrade + one request for the bootstrap) and every wait at its
+/// largest jitter; nullopt with unlimited retries.
+std::optional<milliseconds> worst_case_connect_time(const connection_config& cfg) noexcept;
 
 /// Try again: attempt `retry` of the outage, after `delay`.
 struct retry_plan {

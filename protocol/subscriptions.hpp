@@ -65,6 +65,12 @@ public:
   /// The owner sent `op` for `channels` with correlation id `id`.
   void sent(json_rpc::request_id id, subscription_op op, std::vector<std::string> channels);
 
+  /// The channels of the waiting operation `id`; empty when none waits under `id`.
+  std::vector<std::string> requested(json_rpc::request_id id) const {
+    const auto it = pending_.find(id);
+    return it == pending_.end() ? std::vector<std::string>{} : it->second.channels;
+  }
+
   /// True when `id` is a subscribe or unsubscribe waiting for its answer.
   bool waiting(json_rpc::request_id id) const { return pending_.count(id) != 0; }
 

@@ -50,6 +50,8 @@ header parse_header(const std::string& text) {
 connect_options parse_connect(arguments& args) {
   connect_options opts;
   auto& cfg = opts.config;
+  // Like wscat: one attempt, and the program ends with the connection.
+  cfg.reconnect.enabled = false;
   while (!args.empty()) {
     if (auto h = args.take_option("--header"))
       cfg.headers.push_back(parse_header(*h));

@@ -34,9 +34,12 @@ struct runtime_fixture {
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
 
+  /// A connection that does not reconnect: these tests look at one connection's life. The
+  /// resilience tests cover reconnection.
   zenws::connection_actor spawn(const std::string& url, caf::actor handler = {}) {
     zenws::connection_config config;
     config.url = url;
+    config.reconnect.enabled = false;
     return zenws::spawn_connection(sys, io, config, handler ? handler : caf::actor{});
   }
 
@@ -72,6 +75,9 @@ caf::behavior forwarding_handler(caf::event_based_actor* self, caf::actor sink) 
       },
       [=](zenws::disconnected_atom, const zenws::disconnect_info& d) {
         self->send(sink, std::string("disconnected"), std::to_string(d.code));
+      },
+      [=](zenws::gave_up_atom, const zenws::give_up_info& g) {
+        self->send(sink, std::string("gave_up"), std::string(zenws::to_string(g.last.code)));
       },
   };
 }
@@ -114,6 +120,7 @@ TEST_CASE_FIXTURE(runtime_fixture, "the handler sees connected, the messages in 
   CHECK(next_event(self) == std::pair<std::string, std::string>{"binary", std::string("\0\1", 2)});
   server.close(*server.wait_for_sessions(1, wait), 4000, "bye");
   CHECK(next_event(self) == std::pair<std::string, std::string>{"disconnected", "4000"});
+  CHECK(next_event(self) == std::pair<std::string, std::string>{"gave_up", "connection_lost"});
   auto [state, _] =
       ask<zenws::connection_state>(conn, caf::get_atom::value, zenws::state_atom::value);
   CHECK(state == zenws::connection_state::disconnected);

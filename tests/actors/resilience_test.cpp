@@ -1,0 +1,537 @@
+// Reconnection, heartbeats, request correlation and subscription restore in the connection
+// actor, against the kit's server and its faults: real sockets, timing as documented.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "zenws/actors/connection_actor.hpp"
+#include "zenws/actors/io_runtime.hpp"
+#include "zenws/actors/runtime.hpp"
+#include "zenws/protocol/json_rpc.hpp"
+#include "zenws/testing/test_server.hpp"
+
+using namespace std::chrono_literals;
+using zenws::errc;
+namespace kit = zenws::testing;
+namespace rpc = zenws::json_rpc;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+constexpr auto wait = 5s;
+
+/// One handler event, flattened for the test: a tag and the details a test checks.
+struct event {
+  std::string tag = "timeout";
+  std::string text;
+  std::uint32_t retry = 0;
+  std::chrono::milliseconds delay{0};
+  zenws::failure error;
+  bool fatal = false;
+  std::vector<std::string> accepted;
+  std::vector<std::string> rejected;
+};
+
+event tagged(std::string tag, std::string text = {}) {
+  event e;
+  e.tag = std::move(tag);
+  e.text = std::move(text);
+  return e;
+}
+
+caf::behavior recording_handler(caf::event_based_actor* self, caf::actor sink) {
+  auto put = [=](event e) {
+    self->send(sink, std::move(e.tag), std::move(e.text), e.retry, e.delay.count(), e.error,
+               e.fatal, std::move(e.accepted), std::move(e.rejected));
+  };
+  return {
+      [=](zenws::connected_atom, const zenws::upgrade_response&) { put(tagged("connected")); },
+      [=](const zenws::text_frame& f) { put(tagged("text", f.data)); },
+      [=](zenws::unmatched_atom, const zenws::text_frame& f) { put(tagged("unmatched", f.data)); },
+      [=](zenws::disconnected_atom, const zenws::disconnect_info& d) {
+        auto e = tagged("disconnected");
+        e.error = d.error;
+        put(e);
+      },
+      [=](zenws::reconnecting_atom, const zenws::reconnect_notice& n) {
+        auto e = tagged("reconnecting");
+        e.retry = n.retry;
+        e.delay = n.delay;
+        e.error = n.cause;
+        put(e);
+      },
+      [=](zenws::gave_up_atom, const zenws::give_up_info& g) {
+        auto e = tagged("gave_up", g.to_string());
+        e.error = g.last;
+        e.fatal = g.fatal;
+        put(e);
+      },
+      [=](zenws::restored_atom, const zenws::subscription_outcome& o) {
+        auto e = tagged("restored");
+        e.accepted = o.accepted;
+        e.rejected = o.rejected;
+        put(e);
+      },
+      [=](zenws::error_atom, const zenws::failure& f) {
+        auto e = tagged("error");
+        e.error = f;
+        put(e);
+      },
+  };
+}
+
+/// Answers JSON-RPC requests: "fail" -> error 10000, "silent" -> nothing, public/subscribe ->
+/// every channel except those named "bad*", everything else -> result "ok".
+std::vector<kit::frame> rpc_server(const kit::frame& f) {
+  const auto msg = rpc::classify(f.data);
+  if (msg.what != rpc::kind::request || !msg.id)
+    return {};
+  const auto id = std::to_string(*msg.id);
+  if (msg.method == "silent")
+    return {};
+  if (msg.method == "fail")
+    return {{0, false,
+             R"({"jsonrpc":"2.0","id":)" + id + R"(,"error":{"code":10000,"message":"refused"}})"}};
+  if (msg.method == "public/subscribe") {
+    // The channels are the quoted strings after "channels":[ in the request.
+    std::string accepted;
+    auto pos = f.data.find("[");
+    const auto end = f.data.find("]", pos);
+    while ((pos = f.data.find('"', pos)) < end) {
+      const auto close = f.data.find('"', pos + 1);
+      const auto channel = f.data.substr(pos + 1, close - pos - 1);
+      if (channel.rfind("bad", 0) != 0)
+        accepted += (accepted.empty() ? "\"" : ",\"") + channel + "\"";
+      pos = close + 1;
+    }
+    return {{0, false, R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":[)" + accepted + "]}"}};
+  }
+  return {{0, false, R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":"ok"})"}};
+}
+
+std::size_t open_descriptors() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/proc/self/fd"))
+    ++count;
+  return count;
+}
+
+/// The io runtime first, so it is destroyed after the actor system.
+struct fixture {
+  zenws::io_runtime io{1};
+  zenws::actor_system_config cfg{2};
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  caf::actor handler = sys.spawn(recording_handler, caf::actor_cast<caf::actor>(self));
+
+  ~fixture() { self->send_exit(handler, caf::exit_reason::user_shutdown); }
+
+  static zenws::connection_config fast_config(const std::string& url) {
+    zenws::connection_config config;
+    config.url = url;
+    config.reconnect.retry_delay = 20ms;
+    config.reconnect.max_backoff = 200ms;
+    config.reconnect.jitter = 0.0;
+    config.timeouts.upgrade = 300ms;
+    config.timeouts.request = 2000ms;
+    return config;
+  }
+
+  zenws::connection_actor spawn(zenws::connection_config config,
+                                zenws::connection_options options = {}) {
+    return zenws::spawn_connection(sys, io, std::move(config), std::move(options), handler);
+  }
+
+  event next(std::chrono::milliseconds within = wait) {
+    event e;
+    self->receive(
+        [&](std::string& tag, std::string& text, std::uint32_t retry, std::int64_t delay,
+            zenws::failure& error, bool fatal, std::vector<std::string>& accepted,
+            std::vector<std::string>& rejected) {
+          e = {tag,   text,  retry,    std::chrono::milliseconds{delay},
+               error, fatal, accepted, rejected};
+        },
+        caf::after(within) >> [] {});
+    return e;
+  }
+
+  /// The next event with this tag, skipping others.
+  event next(const std::string& tag) {
+    for (int i = 0; i < 100; ++i) {
+      auto e = next();
+      if (e.tag == tag || e.tag == "timeout")
+        return e;
+    }
+    return {};
+  }
+
+  template <class T, class... Ts>
+  std::pair<std::optional<T>, zenws::failure> ask(const zenws::connection_actor& conn, Ts&&... xs) {
+    std::pair<std::optional<T>, zenws::failure> out;
+    self->request(conn, wait, std::forward<Ts>(xs)...)
+        .receive([&](T& value) { out.first = std::move(value); },
+                 [&](const caf::error& err) { out.second = zenws::to_failure(err); });
+    return out;
+  }
+
+  std::pair<std::optional<zenws::rpc_response>, zenws::failure>
+  request(const zenws::connection_actor& conn, std::string method, caf::timespan timeout = {}) {
+    return ask<zenws::rpc_response>(conn, zenws::request_atom::value, std::move(method),
+                                    std::string{}, timeout);
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a server close is followed by a reconnect after retry_delay") {
+  kit::test_server server;
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next().tag == "connected");
+  server.close(*server.wait_for_sessions(1, wait), 1001, "restarting");
+  CHECK(next().tag == "disconnected");
+  const auto start = clock_type::now();
+  const auto notice = next();
+  CHECK(notice.tag == "reconnecting");
+  CHECK(notice.retry == 1);
+  CHECK(notice.delay == 20ms);
+  CHECK(notice.error.code == errc::connection_lost);
+  CHECK(next().tag == "connected");
+  CHECK(clock_type::now() - start >= 20ms);
+  CHECK(server.wait_for_sessions(2, wait));
+  const auto m =
+      ask<zenws::connection_metrics>(conn, caf::get_atom::value, zenws::metrics_atom::value).first;
+  REQUIRE(m);
+  CHECK(m->connects == 2);
+  CHECK(m->reconnects == 1);
+  CHECK(m->state == zenws::connection_state::connected);
+}
+
+TEST_CASE_FIXTURE(fixture, "a TCP reset is followed by a reconnect") {
+  kit::test_server server;
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  server.reset(*server.wait_for_sessions(1, wait));
+  const auto notice = next("reconnecting");
+  CHECK(zenws::category_of(notice.error.code) == zenws::category::network);
+  CHECK(next("connected").tag == "connected");
+}
+
+TEST_CASE_FIXTURE(fixture, "a half-open connection is declared stale by ping_pong and replaced") {
+  kit::test_server server;
+  auto config = fast_config(server.url("/"));
+  config.heartbeat.policy = zenws::heartbeat_policy::ping_pong;
+  config.heartbeat.interval = 100ms;
+  config.heartbeat.max_missed = 2;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next().tag == "connected");
+  std::this_thread::sleep_for(250ms); // two answered pings first
+  auto health =
+      ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
+  REQUIRE(health);
+  CHECK(health->received >= 1);
+  CHECK(health->rtt.samples >= 1);
+  const auto stalled_at = clock_type::now();
+  server.stall(*server.wait_for_sessions(1, wait));
+  const auto dropped = next("disconnected");
+  const auto detected = clock_type::now() - stalled_at;
+  CHECK(dropped.error.code == errc::stale);
+  // Two missed pings: at most three intervals after the stall, never before two.
+  CHECK(detected >= 100ms);
+  CHECK(detected < 400ms);
+  CHECK(next("connected").tag == "connected");
+  health =
+      ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
+  CHECK(health->stale == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "an upgrade refused with 401 stops at once and says why") {
+  kit::test_server server;
+  server.refuse_upgrade(401, "bad key");
+  auto conn = spawn(fast_config(server.url("/")));
+  const auto [up, err] = ask<zenws::upgrade_response>(conn, caf::connect_atom::value);
+  CHECK_FALSE(up);
+  CHECK(err.code == errc::upgrade_rejected);
+  CHECK(err.http_status == 401);
+  CHECK(next("disconnected").error.code == errc::upgrade_rejected);
+  const auto end = next("gave_up");
+  CHECK(end.fatal);
+  CHECK(end.text.rfind("stopped: ", 0) == 0);
+  std::this_thread::sleep_for(100ms);
+  CHECK(server.accepted_connections() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "a 503 is retried retry_count times with growing delays, then given up") {
+  kit::test_server server;
+  server.refuse_upgrade(503);
+  auto config = fast_config(server.url("/"));
+  config.reconnect.retry_count = 3;
+  auto conn = spawn(config);
+  const auto [up, err] = ask<zenws::upgrade_response>(conn, caf::connect_atom::value);
+  CHECK(err.code == errc::upgrade_unavailable);
+  std::vector<std::chrono::milliseconds> delays;
+  for (int i = 0; i < 3; ++i)
+    delays.push_back(next("reconnecting").delay);
+  CHECK(delays == std::vector<std::chrono::milliseconds>{20ms, 40ms, 80ms});
+  const auto end = next("gave_up");
+  CHECK_FALSE(end.fatal);
+  CHECK(end.text.rfind("gave up after 4 failures", 0) == 0);
+  CHECK(server.accepted_connections() == 4);
+}
+
+TEST_CASE_FIXTURE(fixture, "an upgrade that never completes backs off instead of storming") {
+  kit::test_server server;
+  server.set_accept_mode(kit::accept_mode::hold);
+  auto config = fast_config(server.url("/"));
+  config.timeouts.upgrade = 100ms;
+  config.reconnect.retry_count = 2;
+  auto conn = spawn(config);
+  const auto start = clock_type::now();
+  const auto [up, err] = ask<zenws::upgrade_response>(conn, caf::connect_atom::value);
+  const auto took = clock_type::now() - start;
+  CHECK(err.code == errc::upgrade_timeout);
+  // Three attempts of 100 ms plus waits of 20 and 40 ms.
+  CHECK(took >= 360ms);
+  CHECK(took < 2s);
+  CHECK(server.accepted_connections() == 3);
+}
+
+TEST_CASE_FIXTURE(fixture, "requests get their results, server errors and timeouts, each once") {
+  kit::test_server server;
+  server.set_responder(rpc_server);
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+
+  const auto [ok, no_error] = request(conn, "public/get_time");
+  REQUIRE(ok);
+  CHECK(ok->result == "\"ok\"");
+  CHECK(ok->round_trip > 0us);
+
+  const auto [failed, server_error] = request(conn, "fail");
+  CHECK_FALSE(failed);
+  CHECK(server_error.code == errc::server_error);
+  CHECK(server_error.detail == "10000 refused");
+
+  const auto [late, timeout] = request(conn, "silent", std::chrono::milliseconds{50});
+  CHECK_FALSE(late);
+  CHECK(timeout.code == errc::request_timeout);
+
+  const auto [bad, bad_params] = ask<zenws::rpc_response>(
+      conn, zenws::request_atom::value, std::string{"x"}, std::string{"42"}, caf::timespan{});
+  CHECK(bad_params.code == errc::bad_json);
+
+  const auto m =
+      ask<zenws::connection_metrics>(conn, caf::get_atom::value, zenws::metrics_atom::value).first;
+  REQUIRE(m);
+  CHECK(m->pending_requests == 0);
+  CHECK(m->latency.samples == 1);
+}
+
+TEST_CASE_FIXTURE(fixture, "a response nobody waits for goes to the handler as unmatched") {
+  kit::test_server server;
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next().tag == "connected");
+  server.send(*server.wait_for_sessions(1, wait), {0, false, R"({"id":999,"result":1})"});
+  const auto e = next();
+  CHECK(e.tag == "unmatched");
+  CHECK(e.text == R"({"id":999,"result":1})");
+}
+
+TEST_CASE_FIXTURE(fixture, "waiting requests fail with disconnected right when the socket drops") {
+  kit::test_server server;
+  server.silent();
+  auto config = fast_config(server.url("/"));
+  config.reconnect.enabled = false;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  constexpr int count = 50;
+  // A relay actor keeps all requests in flight at once and forwards each ending to the test as
+  // ("ended", code): a blocking receive cannot wait for many responses at a time.
+  auto sink = caf::actor_cast<caf::actor>(self);
+  auto relay = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    for (int i = 0; i < count; ++i)
+      a->request(conn, caf::infinite, zenws::request_atom::value, std::string{"silent"},
+                 std::string{}, caf::timespan{std::chrono::seconds{30}})
+          .then(
+              [=](zenws::rpc_response&) {
+                a->send(sink, std::string("ended"), static_cast<int>(errc::none));
+              },
+              [=](caf::error& err) {
+                a->send(sink, std::string("ended"), static_cast<int>(zenws::to_failure(err).code));
+              });
+    return {[](int) {}};
+  });
+  REQUIRE(server.wait_for_frame(
+      [](const kit::frame& f) { return f.data.find("\"id\":50") != std::string::npos; }, wait));
+  const auto session = *server.wait_for_sessions(1, wait);
+  const auto dropped_at = clock_type::now();
+  server.reset(session);
+  int replies = 0;
+  int disconnected = 0;
+  std::int64_t last_reply_us = 0;
+  for (int i = 0; i < count; ++i)
+    self->receive(
+        [&](std::string&, int code) {
+          ++replies;
+          if (code == static_cast<int>(errc::disconnected))
+            ++disconnected;
+          last_reply_us =
+              std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - dropped_at)
+                  .count();
+        },
+        caf::after(wait) >> [] {});
+  CHECK(replies == count);
+  CHECK(disconnected == count);
+  MESSAGE("all " << count << " requests failed " << last_reply_us
+                 << " us after the reset was asked");
+  CHECK(last_reply_us < 10'000);
+  // No second ending: nothing more arrives for these requests.
+  bool extra = false;
+  self->receive([&](std::string&, int) { extra = true; }, caf::after(100ms) >> [] {});
+  CHECK_FALSE(extra);
+  self->send_exit(relay, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "only confirmed channels are restored after a reconnect") {
+  kit::test_server server;
+  server.set_responder(rpc_server);
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  const auto [outcome, err] = ask<zenws::subscription_outcome>(
+      conn, zenws::subscribe_atom::value, std::vector<std::string>{"a", "bad1", "b", "c"});
+  REQUIRE(outcome);
+  CHECK(outcome->accepted == std::vector<std::string>{"a", "b", "c"});
+  CHECK(outcome->rejected == std::vector<std::string>{"bad1"});
+  const auto [gone, err2] = ask<zenws::subscription_outcome>(conn, zenws::unsubscribe_atom::value,
+                                                             std::vector<std::string>{"b"});
+  REQUIRE(gone);
+
+  server.close(*server.wait_for_sessions(1, wait), 1001, "restart");
+  const auto restored = next("restored");
+  CHECK(restored.accepted == std::vector<std::string>{"a", "c"});
+  CHECK(restored.rejected.empty());
+  CHECK(next("connected").tag == "connected");
+  const auto frames = server.frames();
+  const auto restore_frames = std::count_if(frames.begin(), frames.end(), [](const kit::frame& f) {
+    return f.session == 2 && f.data.find(R"("params":{"channels":["a","c"]})") != std::string::npos;
+  });
+  CHECK(restore_frames == 1);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "the bootstrap runs before ready on every connect; an auth error is fatal") {
+  kit::test_server server;
+  server.set_responder(rpc_server);
+  std::atomic<int> calls{0};
+  zenws::connection_options options;
+  options.bootstrap = [&calls] {
+    ++calls;
+    return std::vector<zenws::bootstrap_call>{
+        {"public/auth",
+         R"({"grant_type":"client_credentials","n":)" + std::to_string(calls.load()) + "}"}};
+  };
+  auto conn = spawn(fast_config(server.url("/")), options);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(calls == 1);
+  server.close(*server.wait_for_sessions(1, wait), 1001, "restart");
+  CHECK(next("reconnecting").retry == 1);
+  CHECK(next("connected").tag == "connected");
+  CHECK(calls == 2);
+  CHECK(server.wait_for_frame(
+      [](const kit::frame& f) { return f.data.find(R"("n":2)") != std::string::npos; }, wait));
+
+  zenws::connection_options failing;
+  failing.bootstrap = [] { return std::vector<zenws::bootstrap_call>{{"fail", ""}}; };
+  auto refused = spawn(fast_config(server.url("/")), failing);
+  const auto [up, err] = ask<zenws::upgrade_response>(refused, caf::connect_atom::value);
+  CHECK_FALSE(up);
+  CHECK(err.code == errc::auth_failed);
+  CHECK(err.detail == "10000 refused");
+}
+
+TEST_CASE_FIXTURE(fixture, "deribit test_request is answered with public/test at once") {
+  kit::test_server server;
+  server.set_responder(rpc_server);
+  auto config = fast_config(server.url("/"));
+  config.heartbeat.policy = zenws::heartbeat_policy::deribit;
+  config.heartbeat.interval = 10s;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(server.wait_for_frame(
+      [](const kit::frame& f) {
+        return f.data.find(R"("method":"public/set_heartbeat","params":{"interval":10})") !=
+               std::string::npos;
+      },
+      wait));
+  const auto session = *server.wait_for_sessions(1, wait);
+  server.send(
+      session,
+      {0, false, R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})"});
+  CHECK(server.wait_for_frame(
+      [](const kit::frame& f) { return f.data.find("public/test") != std::string::npos; }, wait));
+  const auto health =
+      ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
+  REQUIRE(health);
+  CHECK(health->received == 1);
+  CHECK(health->sent == 1);
+  // The heartbeat never reaches the handler; the public/test reply is swallowed.
+  CHECK(next().tag == "connected");
+  CHECK(next(300ms).tag == "timeout");
+}
+
+TEST_CASE_FIXTURE(fixture, "1000 reconnect cycles restore subscriptions every time and leak no "
+                           "descriptors") {
+  kit::test_server server;
+  server.set_responder(rpc_server);
+  auto config = fast_config(server.url("/"));
+  config.reconnect.retry_delay = 1ms;
+  config.reconnect.max_backoff = 5ms;
+  config.reconnect.retry_count = std::nullopt;
+  config.reconnect.stable_after = 1ms;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  REQUIRE(ask<zenws::subscription_outcome>(conn, zenws::subscribe_atom::value,
+                                           std::vector<std::string>{"x", "y"})
+              .first);
+  CHECK(next("connected").tag == "connected");
+  const auto fds_before = open_descriptors();
+  constexpr int cycles = 1000;
+  int restored = 0;
+  for (int i = 0; i < cycles; ++i) {
+    const auto session = server.wait_for_sessions(static_cast<std::size_t>(i) + 1, wait);
+    REQUIRE(session);
+    if (i % 2 == 0)
+      server.close(*session, 1001, "cycle");
+    else
+      server.reset(*session);
+    const auto e = next("restored");
+    if (e.accepted == std::vector<std::string>{"x", "y"})
+      ++restored;
+    REQUIRE(next("connected").tag == "connected");
+  }
+  CHECK(restored == cycles);
+  // The server may still hold the last few closed sockets for a moment.
+  std::this_thread::sleep_for(100ms);
+  const auto fds_after = open_descriptors();
+  MESSAGE("descriptors before " << fds_before << ", after " << cycles << " cycles " << fds_after);
+  CHECK(fds_after <= fds_before + 2);
+  const auto m =
+      ask<zenws::connection_metrics>(conn, caf::get_atom::value, zenws::metrics_atom::value).first;
+  REQUIRE(m);
+  CHECK(m->connects == cycles + 1);
+  CHECK(m->subscriptions == 2);
+}
