@@ -36,10 +36,14 @@ public:
     notify(ws_open_atom::value, attempt_, std::move(response));
   }
   void on_message(frame_kind kind, std::string payload) override {
-    notify(ws_message_atom::value, attempt_, kind, std::move(payload));
+    if (kind == frame_kind::text && looks_like_heartbeat(payload))
+      notify<caf::message_priority::high>(ws_message_atom::value, attempt_, kind,
+                                          std::move(payload));
+    else
+      notify(ws_message_atom::value, attempt_, kind, std::move(payload));
   }
   void on_ping(std::string payload) override {
-    notify(ws_ping_atom::value, attempt_, std::move(payload));
+    notify<caf::message_priority::high>(ws_ping_atom::value, attempt_, std::move(payload));
   }
   void on_pong(std::string payload) override {
     notify(ws_pong_atom::value, attempt_, std::move(payload));
@@ -49,10 +53,20 @@ public:
   }
 
 private:
-  template <class... Ts>
+  /// A short frame naming a heartbeat (Deribit's test_request, a text pong) overtakes market
+  /// data waiting in the mailbox: the server closes the connection if the answer comes late.
+  /// Only order among heartbeats matters, and it is kept.
+  static bool looks_like_heartbeat(const std::string& text) {
+    constexpr std::size_t max_heartbeat_bytes = 256;
+    return text.size() <= max_heartbeat_bytes &&
+           (text.find("\"heartbeat\"") != std::string::npos || text == "pong" ||
+            text.find("\"pong\"") != std::string::npos);
+  }
+
+  template <caf::message_priority P = caf::message_priority::normal, class... Ts>
   void notify(Ts&&... xs) {
     if (auto owner = caf::actor_cast<connection_impl>(owner_))
-      caf::anon_send(owner, std::forward<Ts>(xs)...);
+      caf::anon_send<P>(owner, std::forward<Ts>(xs)...);
   }
 
   caf::weak_actor_ptr owner_;
@@ -231,10 +245,12 @@ void fail_all_requests(self_pointer self, const std::string& detail) {
 
 /// Writes a JSON-RPC request and registers its waiter. A failure when it could not be queued.
 failure issue_request(self_pointer self, json_rpc::request_id id, std::string text, waiter w,
-                      milliseconds timeout) {
+                      milliseconds timeout, bool urgent = false) {
   auto& st = self->state;
   const auto size = text.size();
-  if (auto code = st.link->send(frame_kind::text, std::move(text)); code != errc::none)
+  const auto code = urgent ? st.link->send_urgent(frame_kind::text, std::move(text))
+                           : st.link->send(frame_kind::text, std::move(text));
+  if (code != errc::none)
     return {code,
             code == errc::write_queue_full
                 ? std::to_string(st.config.max_write_queue) + " frames already wait to be written"
@@ -386,14 +402,14 @@ void perform(self_pointer self, heartbeat_action action) {
     st.link->ping(std::move(action.payload));
     return;
   case heartbeat_action::type::send_text:
-    st.link->send(frame_kind::text, std::move(action.payload));
+    st.link->send_urgent(frame_kind::text, std::move(action.payload));
     return;
   case heartbeat_action::type::send_request: {
     const auto id = st.requests.next_id();
     waiter w;
     w.what = waiter::purpose::heartbeat;
     issue_request(self, id, json_rpc::build_request(id, action.payload, action.params),
-                  std::move(w), st.config.timeouts.request);
+                  std::move(w), st.config.timeouts.request, true);
     return;
   }
   case heartbeat_action::type::stale:

@@ -31,6 +31,7 @@ public:
     });
   }
   errc send(frame_kind, std::string) override { return errc::not_connected; }
+  errc send_urgent(frame_kind, std::string) override { return errc::not_connected; }
   void ping(std::string) override {}
   void close(std::uint16_t, std::string) override {}
   void abort() override {

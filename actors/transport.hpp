@@ -96,6 +96,10 @@ public:
   /// waiting, or not_connected once close() or a failure has started.
   virtual errc send(frame_kind kind, std::string payload) = 0;
 
+  /// As send(), but the frame goes ahead of data frames still waiting (never inside one), after
+  /// other urgent frames: for heartbeat answers that must not wait behind a backlog.
+  virtual errc send_urgent(frame_kind kind, std::string payload) = 0;
+
   /// Queues a ping ahead of waiting data frames (never inside one). Ignored when not open.
   virtual void ping(std::string payload) = 0;
 

@@ -47,7 +47,7 @@ server_core::server_core(server_options opts)
 
   // Opened here, before the io thread runs, so that port() is known when the constructor
   // returns and a client may connect at once.
-  tcp::endpoint endpoint{net::ip::make_address_v4("127.0.0.1"), 0};
+  tcp::endpoint endpoint{net::ip::make_address_v4("127.0.0.1"), options.port};
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(net::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);

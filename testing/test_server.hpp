@@ -77,6 +77,9 @@ enum class accept_mode : std::uint8_t {
 
 /// Server settings fixed at construction.
 struct server_options {
+  /// Port on 127.0.0.1; 0 (default) picks a free one. Give the port of a server just destroyed
+  /// to simulate a server restart (SO_REUSEADDR is set).
+  std::uint16_t port = 0;
   bool tls = false; ///< serve wss (TLS 1.2+) with a certificate made at run time by the kit's
                     ///< own CA (certificates.hpp); tls() gives the files a client needs
   /// Names in the server certificate's subjectAltName: IP addresses become iPAddress entries,
@@ -112,9 +115,9 @@ struct tls_files {
   std::string client_key_file;  ///< its private key
 };
 
-/// A WebSocket server on 127.0.0.1 with an ephemeral port. Stops and joins in the destructor
-/// (open connections are closed without a close frame); never destroy it from its own thread
-/// (inside a responder).
+/// A WebSocket server on 127.0.0.1 (a free port, or server_options::port). Stops and joins in
+/// the destructor (open connections are closed without a close frame); never destroy it from
+/// its own thread (inside a responder).
 class test_server {
 public:
   /// Listens before it returns, so a client may connect at once.

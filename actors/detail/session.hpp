@@ -85,6 +85,7 @@ public:
 
   void start() override;
   errc send(frame_kind kind, std::string payload) override;
+  errc send_urgent(frame_kind kind, std::string payload) override;
   void ping(std::string payload) override;
   void close(std::uint16_t code, std::string reason) override;
   void abort() override;
@@ -106,6 +107,7 @@ private:
   struct outbound {
     opcode op;
     std::string payload;
+    bool urgent; ///< queued ahead of data frames (pings, pongs, heartbeat answers)
   };
 
   using clock = std::chrono::steady_clock;
@@ -134,6 +136,7 @@ private:
 
   // -- writing ------------------------------------------------------------------------------------
   void enqueue(outbound item, bool urgent);
+  errc post_data(frame_kind kind, std::string payload, bool urgent);
   void do_write();
   void on_write(const error_code& ec, std::size_t);
   void append_frame(outbound& item);
@@ -228,6 +231,16 @@ void session<Stream>::start() {
 
 template <class Stream>
 errc session<Stream>::send(frame_kind kind, std::string payload) {
+  return post_data(kind, std::move(payload), false);
+}
+
+template <class Stream>
+errc session<Stream>::send_urgent(frame_kind kind, std::string payload) {
+  return post_data(kind, std::move(payload), true);
+}
+
+template <class Stream>
+errc session<Stream>::post_data(frame_kind kind, std::string payload, bool urgent) {
   if (!accepting_.load(std::memory_order_acquire))
     return errc::not_connected;
   if (queue_depth_.fetch_add(1) >= config_.max_write_queue) {
@@ -235,9 +248,10 @@ errc session<Stream>::send(frame_kind kind, std::string payload) {
     return errc::write_queue_full;
   }
   const auto op = kind == frame_kind::text ? opcode::text : opcode::binary;
-  asio::post(strand_, [self = this->shared_from_this(), op, p = std::move(payload)]() mutable {
-    self->enqueue(outbound{op, std::move(p)}, false);
-  });
+  asio::post(strand_,
+             [self = this->shared_from_this(), op, p = std::move(payload), urgent]() mutable {
+               self->enqueue(outbound{op, std::move(p), urgent}, urgent);
+             });
   return errc::none;
 }
 
@@ -245,7 +259,7 @@ template <class Stream>
 void session<Stream>::ping(std::string payload) {
   asio::post(strand_, [self = this->shared_from_this(), p = std::move(payload)]() mutable {
     if (self->phase_ == phase::open && self->close_.accepts_sends())
-      self->enqueue(outbound{opcode::ping, std::move(p)}, true);
+      self->enqueue(outbound{opcode::ping, std::move(p), true}, true);
   });
 }
 
@@ -265,8 +279,9 @@ void session<Stream>::close(std::uint16_t code, std::string reason) {
       return;
     }
     if (self->close_.start_local(code, std::move(r)) == close_handshake::action::send_close)
-      self->enqueue(outbound{opcode::close, make_close_payload(code, self->close_.sent_reason())},
-                    false);
+      self->enqueue(
+          outbound{opcode::close, make_close_payload(code, self->close_.sent_reason()), false},
+          false);
   });
 }
 
@@ -545,7 +560,7 @@ void session<Stream>::handle(read_event& ev) {
   case read_event::type::ping:
     if (!close_.accepts_sends())
       break; // after our close frame we send nothing more, pongs included
-    enqueue(outbound{opcode::pong, ev.payload}, true);
+    enqueue(outbound{opcode::pong, ev.payload, true}, true);
     if (events_)
       events_->on_ping(std::move(ev.payload));
     break;
@@ -584,7 +599,7 @@ void session<Stream>::on_peer_close(std::uint16_t code, std::string reason) {
     // A closing peer will not read data we have not sent; the owner learns from frames_written.
     drop_queued_data();
     const auto echo = code == 1005 ? std::uint16_t{0} : code;
-    enqueue(outbound{opcode::close, make_close_payload(echo, {})}, false);
+    enqueue(outbound{opcode::close, make_close_payload(echo, {}), false}, false);
     arm_timer(config_.timeouts.close, errc::close_timeout);
   }
 }
@@ -609,8 +624,10 @@ void session<Stream>::enqueue(outbound item, bool urgent) {
       queue_depth_.fetch_sub(1);
     return;
   }
-  if (urgent)
-    queue_.push_front(std::move(item));
+  if (urgent) // after the urgent frames already waiting, ahead of everything else
+    queue_.insert(
+        std::find_if(queue_.begin(), queue_.end(), [](const outbound& o) { return !o.urgent; }),
+        std::move(item));
   else
     queue_.push_back(std::move(item));
   if (phase_ == phase::open && !writing_)
@@ -743,7 +760,7 @@ void session<Stream>::fail_and_close(failure f, std::uint16_t close_code) {
     return close_socket();
   // Fail the WebSocket connection (RFC 6455 section 7.1.7): a close frame with the reason, then
   // the socket goes, written or not, within timeouts.close.
-  queue_.push_back(outbound{opcode::close, make_close_payload(close_code, {})});
+  queue_.push_back(outbound{opcode::close, make_close_payload(close_code, {}), false});
   arm_timer(config_.timeouts.close, errc::close_timeout);
   if (!writing_) {
     do_write();

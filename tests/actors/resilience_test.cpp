@@ -535,3 +535,86 @@ TEST_CASE_FIXTURE(fixture, "1000 reconnect cycles restore subscriptions every ti
   CHECK(m->connects == cycles + 1);
   CHECK(m->subscriptions == 2);
 }
+
+TEST_CASE_FIXTURE(fixture, "a server restart on the same port: reconnect with backoff, restore, "
+                           "ready") {
+  auto server = std::make_unique<kit::test_server>();
+  server->set_responder(rpc_server);
+  const auto port = server->port();
+  auto config = fast_config(server->url("/"));
+  config.reconnect.retry_count = std::nullopt;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  REQUIRE(ask<zenws::subscription_outcome>(conn, zenws::subscribe_atom::value,
+                                           std::vector<std::string>{"book.BTC", "trades.BTC"})
+              .first);
+  CHECK(next("connected").tag == "connected");
+
+  server.reset(); // destroyed: the socket ends without a close frame, connects are refused
+  CHECK(next("reconnecting").retry == 1);
+  const auto second = next("reconnecting"); // the first retry met a closed port
+  CHECK(second.retry == 2);
+  CHECK(second.error.code == errc::connect_refused);
+  CHECK(second.delay == 40ms);
+
+  kit::server_options options;
+  options.port = port;
+  server = std::make_unique<kit::test_server>(options);
+  server->set_responder(rpc_server);
+  const auto restored = next("restored");
+  CHECK(restored.accepted == std::vector<std::string>{"book.BTC", "trades.BTC"});
+  CHECK(next("connected").tag == "connected");
+  CHECK(server->accepted_connections() == 1);
+}
+
+TEST_CASE_FIXTURE(fixture,
+                  "server_ping: the server's pings keep it alive, their absence is stale") {
+  kit::test_server server;
+  auto config = fast_config(server.url("/"));
+  config.heartbeat.policy = zenws::heartbeat_policy::server_ping;
+  config.heartbeat.interval = 100ms;
+  config.heartbeat.max_missed = 2;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next().tag == "connected");
+  const auto session = *server.wait_for_sessions(1, wait);
+  for (int i = 0; i < 6; ++i) {
+    server.ping(session, "p" + std::to_string(i));
+    CHECK(server.wait_for_pong(session, "p" + std::to_string(i), wait));
+    std::this_thread::sleep_for(60ms);
+  }
+  const auto health =
+      ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
+  REQUIRE(health);
+  CHECK(health->received == 6);
+  CHECK(health->stale == 0);
+  // Silence: stale after two intervals (checked every quarter interval).
+  const auto dropped = next("disconnected");
+  CHECK(dropped.error.code == errc::stale);
+}
+
+TEST_CASE_FIXTURE(fixture, "text_ping: our text pings, the server's pongs, RTT measured") {
+  kit::test_server server;
+  server.set_responder([](const kit::frame& f) -> std::vector<kit::frame> {
+    if (f.data == "ping")
+      return {{0, false, "pong"}};
+    return {};
+  });
+  auto config = fast_config(server.url("/"));
+  config.heartbeat.policy = zenws::heartbeat_policy::text_ping;
+  config.heartbeat.interval = 50ms;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  std::this_thread::sleep_for(300ms);
+  const auto health =
+      ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
+  REQUIRE(health);
+  CHECK(health->sent >= 3);
+  CHECK(health->received >= 3);
+  CHECK(health->rtt.samples >= 3);
+  CHECK(health->stale == 0);
+  CHECK(next().tag == "connected");
+  CHECK(next(100ms).tag == "timeout"); // the pongs never reached the handler
+  server.silent();
+  CHECK(next("disconnected").error.code == errc::stale);
+}

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -284,4 +285,43 @@ TEST_CASE("an aborted transport reports nothing more") {
   REQUIRE(server.wait_for_end(1, wait));
   std::this_thread::sleep_for(50ms); // give a wrongly reported close time to show up
   CHECK(c.events->closed_count() == 0);
+}
+
+TEST_CASE("an urgent frame overtakes data frames still waiting to be written") {
+  const std::string chunk(64 * 1024, 'd');
+  constexpr int backlog = 100; // 6.4 MB: usually more than the writer finishes while we queue
+  // The premise (data frames still waiting when the urgent ones are queued) depends on the
+  // writer's speed, so the scenario is repeated until it holds.
+  bool premise = false;
+  for (int attempt = 0; attempt < 10 && !premise; ++attempt) {
+    kit::test_server server;
+    server.silent();
+    zenws::io_runtime io{1};
+    client c{io, config_for(server)};
+    REQUIRE(c.events->wait_open(wait));
+    for (int i = 0; i < backlog; ++i)
+      REQUIRE(c.link->send(zenws::frame_kind::text, std::to_string(i) + chunk) ==
+              zenws::errc::none);
+    REQUIRE(c.link->send_urgent(zenws::frame_kind::text, "urgent-1") == zenws::errc::none);
+    REQUIRE(c.link->send_urgent(zenws::frame_kind::text, "urgent-2") == zenws::errc::none);
+    premise = c.link->queue_depth() > 10;
+    const auto last = std::to_string(backlog - 1);
+    REQUIRE(server.wait_for_frame(
+        [&](const kit::frame& f) { return f.data.compare(0, last.size() + 1, last + "d") == 0; },
+        wait));
+    if (!premise)
+      continue;
+    std::vector<std::string> order;
+    for (const auto& f : server.frames())
+      order.push_back(f.data.rfind("urgent", 0) == 0 ? f.data : f.data.substr(0, f.data.find('d')));
+    const auto u1 = std::find(order.begin(), order.end(), "urgent-1");
+    const auto u2 = std::find(order.begin(), order.end(), "urgent-2");
+    const auto tail = std::find(order.begin(), order.end(), last);
+    REQUIRE(u1 != order.end());
+    REQUIRE(u2 != order.end());
+    CHECK(u1 < u2);   // urgent frames keep their own order
+    CHECK(u2 < tail); // and go ahead of the data still waiting
+    CHECK(order.size() == backlog + 2);
+  }
+  REQUIRE(premise);
 }
