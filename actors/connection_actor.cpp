@@ -29,14 +29,16 @@ namespace {
 /// It holds only a weak handle, so the transport never keeps a dead actor alive.
 class mailbox_events final : public transport_events {
 public:
-  mailbox_events(caf::weak_actor_ptr owner, std::uint64_t attempt)
-      : owner_(std::move(owner)), attempt_(attempt) {}
+  mailbox_events(caf::weak_actor_ptr owner, std::uint64_t attempt, heartbeat_policy policy)
+      : owner_(std::move(owner)), attempt_(attempt), policy_(policy) {}
 
   void on_open(upgrade_response response) override {
     notify(ws_open_atom::value, attempt_, std::move(response));
   }
   void on_message(frame_kind kind, std::string payload) override {
-    if (kind == frame_kind::text && looks_like_heartbeat(payload))
+    // Heartbeats overtake market data waiting in the mailbox: the server closes the
+    // connection if the answer comes late.
+    if (kind == frame_kind::text && may_be_heartbeat(policy_, payload))
       notify<caf::message_priority::high>(ws_message_atom::value, attempt_, kind,
                                           std::move(payload));
     else
@@ -53,16 +55,6 @@ public:
   }
 
 private:
-  /// A short frame naming a heartbeat (Deribit's test_request, a text pong) overtakes market
-  /// data waiting in the mailbox: the server closes the connection if the answer comes late.
-  /// Only order among heartbeats matters, and it is kept.
-  static bool looks_like_heartbeat(const std::string& text) {
-    constexpr std::size_t max_heartbeat_bytes = 256;
-    return text.size() <= max_heartbeat_bytes &&
-           (text.find("\"heartbeat\"") != std::string::npos || text == "pong" ||
-            text.find("\"pong\"") != std::string::npos);
-  }
-
   template <caf::message_priority P = caf::message_priority::normal, class... Ts>
   void notify(Ts&&... xs) {
     if (auto owner = caf::actor_cast<connection_impl>(owner_))
@@ -71,6 +63,7 @@ private:
 
   caf::weak_actor_ptr owner_;
   std::uint64_t attempt_;
+  heartbeat_policy policy_;
 };
 
 steady_time now() {
@@ -178,8 +171,8 @@ void start_attempt(self_pointer self) {
   ++st.attempt;
   st.bootstrap.clear();
   st.bootstrap_failure = {};
-  auto events =
-      std::make_shared<mailbox_events>(caf::actor_cast<caf::weak_actor_ptr>(self), st.attempt);
+  auto events = std::make_shared<mailbox_events>(caf::actor_cast<caf::weak_actor_ptr>(self),
+                                                 st.attempt, st.config.heartbeat.policy);
   st.link = transport::create(*st.io, st.config, *parse_url(st.config.url).url, std::move(events));
   st.state = connection_state::connecting;
   st.link->start();

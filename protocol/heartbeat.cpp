@@ -17,7 +17,46 @@ bool is_pinging(heartbeat_policy p) {
   return p == heartbeat_policy::ping_pong || p == heartbeat_policy::text_ping;
 }
 
+bool is_text_pong(std::string_view text) noexcept {
+  if (text == "pong")
+    return true;
+  if (text.size() > max_pong_bytes)
+    return false;
+  return text.find(R"("op":"pong")") != std::string_view::npos ||
+         text.find(R"("ret_msg":"pong")") != std::string_view::npos;
+}
+
+// True when `text` has `key`, optional whitespace, ':', optional whitespace, then `value`.
+bool member_is(std::string_view text, std::string_view key, std::string_view value) noexcept {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+  for (auto at = text.find(key); at != std::string_view::npos; at = text.find(key, at + 1)) {
+    auto i = at + key.size();
+    while (i < text.size() && blank(text[i]))
+      ++i;
+    if (i >= text.size() || text[i] != ':')
+      continue;
+    ++i;
+    while (i < text.size() && blank(text[i]))
+      ++i;
+    if (text.substr(i, value.size()) == value)
+      return true;
+  }
+  return false;
+}
+
 } // namespace
+
+bool may_be_heartbeat(heartbeat_policy policy, std::string_view text) noexcept {
+  switch (policy) {
+  case heartbeat_policy::text_ping:
+    return is_text_pong(text);
+  case heartbeat_policy::deribit:
+    // Deribit's heartbeat notifications are short; the method member is all that matters.
+    return text.size() <= max_pong_bytes && member_is(text, "\"method\"", "\"heartbeat\"");
+  default:
+    return false;
+  }
+}
 
 heartbeat_monitor::heartbeat_monitor(heartbeat_config cfg, std::size_t rtt_ring)
     : cfg_(std::move(cfg)), rtt_(rtt_ring) {}
@@ -118,15 +157,6 @@ void heartbeat_monitor::on_pong(std::string_view payload, steady_time now) {
 void heartbeat_monitor::on_ping(steady_time now) {
   if (cfg_.policy == heartbeat_policy::server_ping)
     heard(now);
-}
-
-bool heartbeat_monitor::is_text_pong(std::string_view text) const {
-  if (text == "pong")
-    return true;
-  if (text.size() > max_pong_bytes)
-    return false;
-  return text.find(R"("op":"pong")") != std::string_view::npos ||
-         text.find(R"("ret_msg":"pong")") != std::string_view::npos;
 }
 
 bool heartbeat_monitor::on_text(std::string_view text, const json_rpc::message& classified,

@@ -56,6 +56,12 @@ struct heartbeat_health {
   latency_summary rtt;                      ///< ping_pong and text_ping: round trips of our pings
 };
 
+/// True when `text` looks like a heartbeat frame that `policy` consumes: a short frame whose
+/// "method" is "heartbeat" (deribit), or a text pong (text_ping); false for every other policy.
+/// Cheap and without parsing. The connection lets such frames overtake market data waiting in
+/// its mailbox; since the policy consumes them, the user's messages keep their order.
+bool may_be_heartbeat(heartbeat_policy policy, std::string_view text) noexcept;
+
 /// One connection's heartbeat.
 class heartbeat_monitor {
 public:
@@ -98,7 +104,6 @@ private:
 
   heartbeat_action ping_tick(steady_time now);
   heartbeat_action watch_tick(steady_time now);
-  bool is_text_pong(std::string_view text) const;
   void heard(steady_time now);
 
   heartbeat_config cfg_;

@@ -380,6 +380,15 @@ std::vector<upgrade_request> test_server::upgrade_requests() const {
   return impl_->observed.upgrades;
 }
 
+void test_server::clear_history() {
+  std::lock_guard<std::mutex> lock{impl_->observed_mutex};
+  auto& o = impl_->observed;
+  o.frames = {};
+  o.upgrades = {};
+  o.ends = {};
+  o.pongs = {};
+}
+
 std::size_t test_server::open_sessions() const {
   std::lock_guard<std::mutex> lock{impl_->observed_mutex};
   return impl_->observed.open;

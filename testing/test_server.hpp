@@ -185,6 +185,9 @@ public:
 
   std::vector<frame> frames() const;                     ///< every frame received so far
   std::vector<upgrade_request> upgrade_requests() const; ///< every upgrade request so far
+  /// Forgets the frames, upgrade requests, session ends and pongs recorded so far (counters
+  /// stay), so that soak tests can measure the client's memory rather than the server's.
+  void clear_history();
   std::size_t open_sessions() const; ///< upgraded sessions not yet ended (stalled ones count)
   std::size_t accepted_connections() const; ///< TCP connections accepted
 

@@ -205,3 +205,26 @@ TEST_CASE("policy none does nothing and consumes nothing") {
   heartbeat_action reply;
   CHECK_FALSE(hb.on_text("pong", not_rpc, {}, reply));
 }
+
+TEST_CASE("may_be_heartbeat spots the frames a policy consumes, and nothing else") {
+  using zenws::heartbeat_policy;
+  const auto deribit = heartbeat_policy::deribit;
+  CHECK(may_be_heartbeat(
+      deribit, R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})"));
+  CHECK(may_be_heartbeat(
+      deribit, R"({"jsonrpc": "2.0", "method": "heartbeat", "params": {"type": "heartbeat"}})"));
+  CHECK_FALSE(may_be_heartbeat(
+      deribit, R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"heartbeat"}})"));
+  CHECK_FALSE(may_be_heartbeat(deribit, "pong"));
+  CHECK_FALSE(may_be_heartbeat(deribit, R"({"method":"heartbeat",)" + std::string(600, ' ') + "}"));
+
+  const auto text = heartbeat_policy::text_ping;
+  CHECK(may_be_heartbeat(text, "pong"));
+  CHECK(may_be_heartbeat(text, R"({"success":true,"ret_msg":"pong","op":"ping"})"));
+  CHECK_FALSE(may_be_heartbeat(text, R"({"arg":{"channel":"tickers"}})"));
+
+  CHECK_FALSE(may_be_heartbeat(heartbeat_policy::none, "pong"));
+  CHECK_FALSE(may_be_heartbeat(heartbeat_policy::ping_pong, "pong"));
+  CHECK_FALSE(may_be_heartbeat(heartbeat_policy::server_ping,
+                               R"({"method":"heartbeat","params":{"type":"test_request"}})"));
+}
