@@ -11,7 +11,8 @@
 //    time from the new server listening until the client is subscribed to 100 channels again.
 //    zenws reconnects by its policy (retry_delay = max_backoff = 5 ms, no jitter, so the wait
 //    is bounded by 5 ms) and restores the confirmed subscriptions before it reports ready; the
-//    baseline is a Beast client that retries connect every 5 ms, upgrades and subscribes.
+//    baseline is a Beast client that retries connect every 5 ms, upgrades and subscribes. The
+//    downtime varies over one retry period so that both see every phase of their retry timer.
 //
 //   zenws_bench_resilience [--quick]
 
@@ -74,7 +75,7 @@ void print_row(const char* what, const figures& f) {
 
 /// Answers every JSON-RPC request with a result: subscribe with its channels, the rest "ok".
 /// Calls `on_public_test` (server thread) when a public/test arrives.
-kit::responder rpc_responder(std::function<void()> on_public_test) {
+kit::responder rpc_responder(const std::function<void()>& on_public_test) {
   return [on_public_test](const kit::frame& f) -> std::vector<kit::frame> {
     const auto msg = zenws::json_rpc::classify(f.data);
     if (msg.what != zenws::json_rpc::kind::request || !msg.id)
@@ -243,8 +244,15 @@ std::vector<double> beast_heartbeat(int rate, int count) {
 
 // -- 2. restart to ready --------------------------------------------------------------------------
 
+/// How long the server stays down in round `i`: 20 ms plus a spread over one retry period, the
+/// same sequence for both clients, so neither always happens to retry right after the restart.
+std::chrono::microseconds downtime(int i) {
+  return 20ms + std::chrono::microseconds{(i * 7919) % 5000};
+}
+
 std::vector<std::string> channels(int n) {
   std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i)
     out.push_back("book.INSTRUMENT-" + std::to_string(i) + ".raw");
   return out;
@@ -278,7 +286,7 @@ std::vector<double> zenws_restart(caf::actor_system& sys, zenws::io_runtime& io,
   std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     server.reset();
-    std::this_thread::sleep_for(20ms); // a few refused attempts while the server is down
+    std::this_thread::sleep_for(downtime(i)); // a few refused attempts while it is down
     kit::server_options options;
     options.port = port;
     server = std::make_unique<kit::test_server>(options);
@@ -347,7 +355,7 @@ std::vector<double> beast_restart(int rounds) {
       beast::error_code ignored;
       ws.next_layer().close(ignored);
     });
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(downtime(i));
     kit::server_options options;
     options.port = port;
     server = std::make_unique<kit::test_server>(options);

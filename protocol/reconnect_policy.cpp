@@ -58,8 +58,8 @@ std::string give_up_info::to_string() const {
          (failures == 1 ? " failure: " : " failures: ") + explain(last);
 }
 
-reconnect_policy::reconnect_policy(reconnect_config cfg, std::uint64_t seed) noexcept
-    : cfg_(std::move(cfg)), rng_state_(seed) {}
+reconnect_policy::reconnect_policy(const reconnect_config& cfg, std::uint64_t seed) noexcept
+    : cfg_(cfg), rng_state_(seed) {}
 
 void reconnect_policy::restart() noexcept {
   failures_ = 0;

@@ -65,7 +65,7 @@ struct give_up_info {
 class reconnect_policy {
 public:
   /// `seed` feeds the jitter; equal seeds give equal delays.
-  reconnect_policy(reconnect_config cfg, std::uint64_t seed) noexcept;
+  reconnect_policy(const reconnect_config& cfg, std::uint64_t seed) noexcept;
 
   /// Starts counting afresh and cancels any planned retry: the owner asked to connect or to
   /// reconnect.

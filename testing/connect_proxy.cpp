@@ -197,11 +197,11 @@ private:
     std::string host = request.target.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']')
       host = host.substr(1, host.size() - 2); // [::1]:443
-    resolver_.async_resolve(
-        host, request.target.substr(colon + 1),
-        [self = shared_from_this()](error_code resolved, tcp::resolver::results_type results) {
-          self->on_resolve(resolved, std::move(results));
-        });
+    resolver_.async_resolve(host, request.target.substr(colon + 1),
+                            [self = shared_from_this()](
+                                error_code resolved, const tcp::resolver::results_type& results) {
+                              self->on_resolve(resolved, results);
+                            });
   }
 
   bool authorized(const std::optional<std::string>& header) const {
