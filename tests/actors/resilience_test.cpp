@@ -211,9 +211,9 @@ TEST_CASE_FIXTURE(fixture, "a server close is followed by a reconnect after retr
   auto conn = spawn(fast_config(server.url("/")));
   REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
   CHECK(next().tag == "connected");
+  const auto start = clock_type::now();
   server.close(*server.wait_for_sessions(1, wait), 1001, "restarting");
   CHECK(next().tag == "disconnected");
-  const auto start = clock_type::now();
   const auto notice = next();
   CHECK(notice.tag == "reconnecting");
   CHECK(notice.retry == 1);
@@ -260,9 +260,10 @@ TEST_CASE_FIXTURE(fixture, "a half-open connection is declared stale by ping_pon
   const auto dropped = next("disconnected");
   const auto detected = clock_type::now() - stalled_at;
   CHECK(dropped.error.code == errc::stale);
-  // Two missed pings: at most three intervals after the stall, never before two.
-  CHECK(detected >= 100ms);
-  CHECK(detected < 400ms);
+  // Two missed pings: two to three intervals after the stall (more only when the machine is
+  // too loaded to run the timers on time).
+  CHECK(detected >= 150ms);
+  CHECK(detected < 600ms);
   CHECK(next("connected").tag == "connected");
   health =
       ask<zenws::heartbeat_health>(conn, caf::get_atom::value, zenws::heartbeat_atom::value).first;
