@@ -699,9 +699,13 @@ TEST_CASE("accept_mode reset: the client's upgrade fails with a reset") {
   test_server server;
   server.set_accept_mode(accept_mode::reset);
   plain_client c;
-  REQUIRE_OK(c.connect(server.port())); // the kernel completes the handshake before accept()
-  auto ec = c.upgrade("127.0.0.1", "/");
-  CHECK_MESSAGE((ec == net::error::connection_reset || ec == net::error::broken_pipe),
+  // The kernel usually completes the TCP handshake before accept(), so the reset meets the
+  // upgrade; when the server is quicker, it meets the connect itself (ECONNABORTED).
+  auto ec = c.connect(server.port());
+  if (!ec)
+    ec = c.upgrade("127.0.0.1", "/");
+  CHECK_MESSAGE((ec == net::error::connection_reset || ec == net::error::broken_pipe ||
+                 ec == net::error::connection_aborted),
                 ec.message());
   CHECK(server.accepted_connections() == 1);
 }
