@@ -140,11 +140,14 @@ struct connection_data {
     for (auto& rp : close_promises)
       if (rp.pending())
         rp.deliver(gone);
+    // These requests were sent: whether the server acted on them is unknown, as on any drop.
+    const auto dropped =
+        make_error(failure{errc::disconnected, "the connection actor terminated", 0, 0});
     for (auto& [id, entry] : requests.take_all()) {
       if (entry.waiter.rpc.pending())
-        entry.waiter.rpc.deliver(gone);
+        entry.waiter.rpc.deliver(dropped);
       if (entry.waiter.sub.pending())
-        entry.waiter.sub.deliver(gone);
+        entry.waiter.sub.deliver(dropped);
     }
   }
 };
@@ -667,6 +670,9 @@ connection_metrics metrics_of(const connection_data& st) {
 connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
                                           connection_config config, connection_options options,
                                           connection_handler handler) {
+  // A handler without a clause for some event answers it with an error message (CAF's default
+  // handlers do). That must not end the connection, as CAF's default error handler would.
+  self->set_error_handler([](caf::error&) {});
   auto& init = self->state;
   init.io = io;
   init.policy = reconnect_policy{config.reconnect, std::random_device{}()};

@@ -194,6 +194,14 @@ constexpr code_info code_table[] = {
     {errc::closed, "closed", category::internal, fatal,
      "The connection was closed by its owner and takes no more work",
      "Spawn or connect a new connection for further work."},
+    {errc::restart_intensity_exceeded, "restart_intensity_exceeded", category::internal, fatal,
+     "The pool restarted its connections more often than its restart intensity allows and gave "
+     "up",
+     "Find out why the connections die (the detail names the last reason), then start the pool "
+     "again or raise max_restarts."},
+    {errc::no_connections, "no_connections", category::network, recoverable,
+     "No connection of the pool was ready to take the request",
+     "Wait for the pool's connections to come back, or add connections to the pool."},
 };
 
 // A value no row names can only come from a bug or from a peer running a newer zenws. It counts

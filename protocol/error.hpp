@@ -40,6 +40,7 @@ enum class errc : std::uint8_t {
   write_queue_full = 8, ///< max_write_queue frames are already waiting to be written
   proxy_failed = 9,     ///< the HTTP CONNECT proxy refused or failed the tunnel
   stale = 10,           ///< heartbeats stopped arriving; the connection is presumed dead
+  no_connections = 11,  ///< a pool had no ready connection for a balanced request
 
   // -- tls (20..29) ------------------------------------------------------------------------------
   tls_handshake_failed = 20,  ///< the TLS handshake failed for a reason other than verification
@@ -88,6 +89,7 @@ enum class errc : std::uint8_t {
   actor_down = 103,     ///< the actor that should answer is gone
   internal_error = 104, ///< a bug in zenws; the detail says where
   closed = 105,         ///< the connection was closed by its owner and takes no more work
+  restart_intensity_exceeded = 106, ///< a pool restarted its members too often and gave up
 };
 
 /// A failure as reported by zenws: the code plus specifics that are safe to log.

@@ -68,6 +68,9 @@ const code_row all_codes[] = {
     {errc::actor_down, 103, "actor_down", category::internal, recoverable},
     {errc::internal_error, 104, "internal_error", category::internal, fatal},
     {errc::closed, 105, "closed", category::internal, fatal},
+    {errc::restart_intensity_exceeded, 106, "restart_intensity_exceeded", category::internal,
+     fatal},
+    {errc::no_connections, 11, "no_connections", category::network, recoverable},
 };
 
 failure make_failure(errc code, std::string detail = {}, std::uint16_t http_status = 0,

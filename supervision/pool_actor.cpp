@@ -1,0 +1,393 @@
+#include "zenws/supervision/pool_actor.hpp"
+
+#include <algorithm>
+#include <set>
+#include <utility>
+
+#include <caf/send.hpp>
+#include <caf/typed_event_based_actor.hpp>
+#include <caf/typed_response_promise.hpp>
+
+#include "zenws/actors/connection_actor.hpp"
+#include "zenws/actors/io_runtime.hpp"
+#include "zenws/supervision/health_score.hpp"
+#include "zenws/supervision/restart_intensity.hpp"
+
+namespace zenws {
+
+namespace {
+
+using metrics_timer_atom = caf::atom_constant<caf::atom("t_metrics")>;
+
+steady_time now() {
+  return std::chrono::steady_clock::now();
+}
+
+/// One supervised connection and what the pool keeps for it across restarts.
+struct slot {
+  std::uint32_t id = 0;
+  connection_actor conn;
+  std::uint64_t generation = 0; ///< bumped per spawned actor: replies of an old one are ignored
+  bool ready = false;           ///< connected and restored
+  bool restoring = true;        ///< connect or restore of this generation still under way
+  std::uint64_t pending = 0;
+  error_memory errors;
+  std::uint64_t restarts = 0;
+  std::set<std::string> subscriptions;
+  std::chrono::microseconds p99{0};
+  std::vector<caf::typed_response_promise<std::uint32_t>> ready_promises;
+};
+
+/// Error codes that prove a request never left this pool's chosen connection: safe to send
+/// elsewhere.
+bool never_sent(errc code) {
+  return code == errc::not_connected || code == errc::closed || code == errc::write_queue_full ||
+         code == errc::invalid_state || code == errc::actor_down;
+}
+
+} // namespace
+
+struct pool_data {
+  static inline const char* name = "zenws.pool";
+
+  io_runtime* io = nullptr;
+  pool_spec spec;
+  caf::actor handler;
+  std::vector<slot> slots;
+  restart_intensity intensity;
+  std::uint64_t turn = 0;
+  std::uint32_t next_slot_id = 1;
+  std::uint64_t restarts = 0;
+
+  pool_data() = default;
+  pool_data(const pool_data&) = delete;
+  pool_data& operator=(const pool_data&) = delete;
+
+  /// The pool's connections end with it, however it ends.
+  ~pool_data() {
+    for (auto& s : slots)
+      if (s.conn)
+        caf::anon_send_exit(s.conn, caf::exit_reason::user_shutdown);
+  }
+
+  slot* find(std::uint32_t id) {
+    auto it = std::find_if(slots.begin(), slots.end(), [&](const slot& s) { return s.id == id; });
+    return it == slots.end() ? nullptr : &*it;
+  }
+
+  slot* find(const caf::actor_addr& addr) {
+    auto it = std::find_if(slots.begin(), slots.end(),
+                           [&](const slot& s) { return s.conn && s.conn.address() == addr; });
+    return it == slots.end() ? nullptr : &*it;
+  }
+
+  /// The slot `id` if it still runs connection generation `generation`.
+  slot* current(std::uint32_t id, std::uint64_t generation) {
+    auto* s = find(id);
+    return s && s->generation == generation ? s : nullptr;
+  }
+
+  int score(const slot& s, steady_time t) const {
+    return health_score({s.pending, s.p99, s.errors.count(t)});
+  }
+};
+
+namespace {
+
+using pool_impl = pool_actor::extend<caf::reacts_to<metrics_timer_atom>>;
+using self_pointer = pool_impl::stateful_pointer<pool_data>;
+
+// -- starting and restarting connections ----------------------------------------------------------
+
+void mark_ready(self_pointer self, slot& s) {
+  s.restoring = false;
+  s.ready = true;
+  for (auto& rp : s.ready_promises)
+    rp.deliver(s.id);
+  s.ready_promises.clear();
+}
+
+/// A connection that cannot be brought up counts as a crash: it is replaced (within the
+/// restart intensity) rather than left idle.
+void fail_start(self_pointer self, slot& s, const caf::error& why) {
+  self->send_exit(s.conn, why ? why : make_error(failure{errc::internal_error, "start failed"}));
+}
+
+/// Spawns the slot's connection (generation + 1), connects it and restores its subscriptions.
+void start(self_pointer self, slot& s) {
+  auto& st = self->state;
+  ++s.generation;
+  s.ready = false;
+  s.restoring = true;
+  s.pending = 0;
+  s.conn =
+      spawn_connection(self->system(), *st.io, st.spec.connection, st.spec.options, st.handler);
+  self->monitor(s.conn);
+  const auto id = s.id;
+  const auto generation = s.generation;
+  self->request(s.conn, caf::infinite, caf::connect_atom::value)
+      .then(
+          [=](upgrade_response&) {
+            auto* sp = self->state.current(id, generation);
+            if (!sp)
+              return;
+            if (sp->subscriptions.empty())
+              return mark_ready(self, *sp);
+            std::vector<std::string> channels(sp->subscriptions.begin(), sp->subscriptions.end());
+            self->request(sp->conn, caf::infinite, subscribe_atom::value, std::move(channels))
+                .then(
+                    [=](subscription_outcome& outcome) {
+                      if (auto* restored = self->state.current(id, generation)) {
+                        restored->subscriptions = {outcome.accepted.begin(),
+                                                   outcome.accepted.end()};
+                        mark_ready(self, *restored);
+                      }
+                    },
+                    [=](caf::error& err) {
+                      if (auto* failed = self->state.current(id, generation))
+                        fail_start(self, *failed, err);
+                    });
+          },
+          [=](caf::error& err) {
+            if (auto* sp = self->state.current(id, generation))
+              fail_start(self, *sp, err);
+          });
+}
+
+void add_slot(self_pointer self) {
+  auto& st = self->state;
+  slot s;
+  s.id = st.next_slot_id++;
+  s.errors = error_memory{st.spec.pool.error_decay};
+  st.slots.push_back(std::move(s));
+  start(self, st.slots.back());
+}
+
+/// A connection actor died: transient slots end with it; others are restarted, unless that
+/// exceeds the restart intensity, which ends the pool.
+void on_down(self_pointer self, caf::down_msg& msg) {
+  auto& st = self->state;
+  auto* s = st.find(msg.source);
+  if (!s)
+    return; // a removed slot's connection
+  if (msg.reason == caf::exit_reason::normal || msg.reason == caf::exit_reason::user_shutdown) {
+    st.slots.erase(st.slots.begin() + (s - st.slots.data()));
+    return;
+  }
+  if (!st.intensity.allow(now())) {
+    auto detail = std::to_string(st.intensity.max_restarts()) + " restarts allowed in " +
+                  std::to_string(st.intensity.period().count()) +
+                  "ms; the last connection died: " + self->system().render(msg.reason);
+    self->quit(make_error(failure{errc::restart_intensity_exceeded, std::move(detail)}));
+    return;
+  }
+  ++s->restarts;
+  ++st.restarts;
+  start(self, *s);
+}
+
+// -- routing --------------------------------------------------------------------------------------
+
+/// The healthiest ready slot not in `tried`, or nullptr.
+slot* pick(self_pointer self, const std::vector<std::uint32_t>& tried) {
+  auto& st = self->state;
+  const auto t = now();
+  std::vector<std::optional<int>> scores;
+  scores.reserve(st.slots.size());
+  for (const auto& s : st.slots) {
+    const bool eligible = s.ready && std::find(tried.begin(), tried.end(), s.id) == tried.end();
+    scores.push_back(eligible ? std::optional<int>{st.score(s, t)} : std::nullopt);
+  }
+  const auto chosen = pick_healthiest(scores, st.turn);
+  return chosen ? &st.slots[*chosen] : nullptr;
+}
+
+/// What a failed attempt means for the caller, and for routing: retry elsewhere or answer.
+struct attempt_outcome {
+  bool retry;
+  caf::error answer;
+};
+
+attempt_outcome judge(self_pointer self, std::uint32_t id, std::uint64_t generation,
+                      const caf::error& err) {
+  const auto f = to_failure(err);
+  if (auto* s = self->state.current(id, generation)) {
+    s->errors.record(now());
+    if (f.code == errc::not_connected || f.code == errc::closed)
+      s->ready = false; // dropped meanwhile; the metrics timer sees it come back
+  }
+  if (never_sent(f.code))
+    return {true, err};
+  if (f.code == errc::disconnected)
+    return {false, make_error(failure{errc::outcome_unknown,
+                                      "sent on connection " + std::to_string(id) +
+                                          ", which dropped before the response; not re-sent"})};
+  return {false, err};
+}
+
+void route_request(self_pointer self, caf::typed_response_promise<rpc_response> rp,
+                   std::string method, std::string params, caf::timespan timeout,
+                   std::vector<std::uint32_t> tried, caf::error last) {
+  auto& st = self->state;
+  auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
+  if (!s) {
+    rp.deliver(last ? last
+                    : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
+                                                                   " connections, none ready"}));
+    return;
+  }
+  const auto id = s->id;
+  const auto generation = s->generation;
+  tried.push_back(id);
+  ++s->pending;
+  self->request(s->conn, caf::infinite, request_atom::value, method, params, timeout)
+      .then(
+          [=](rpc_response& r) mutable {
+            if (auto* done = self->state.current(id, generation)) {
+              --done->pending;
+              done->errors.clear();
+            }
+            rp.deliver(std::move(r));
+          },
+          [=](caf::error& err) mutable {
+            if (auto* done = self->state.current(id, generation))
+              --done->pending;
+            auto outcome = judge(self, id, generation, err);
+            if (!outcome.retry) {
+              rp.deliver(std::move(outcome.answer));
+              return;
+            }
+            route_request(self, std::move(rp), std::move(method), std::move(params), timeout,
+                          std::move(tried), std::move(outcome.answer));
+          });
+}
+
+void route_send(self_pointer self, caf::typed_response_promise<std::uint32_t> rp, text_frame f,
+                std::vector<std::uint32_t> tried, caf::error last) {
+  auto& st = self->state;
+  auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
+  if (!s) {
+    rp.deliver(last ? last
+                    : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
+                                                                   " connections, none ready"}));
+    return;
+  }
+  const auto id = s->id;
+  const auto generation = s->generation;
+  tried.push_back(id);
+  self->request(s->conn, caf::infinite, send_atom::value, f)
+      .then([=]() mutable { rp.deliver(id); },
+            [=](caf::error& err) mutable {
+              auto outcome = judge(self, id, generation, err);
+              if (!outcome.retry) {
+                rp.deliver(std::move(outcome.answer));
+                return;
+              }
+              route_send(self, std::move(rp), std::move(f), std::move(tried),
+                         std::move(outcome.answer));
+            });
+}
+
+// -- observing ------------------------------------------------------------------------------------
+
+void refresh_metrics(self_pointer self) {
+  for (auto& s : self->state.slots) {
+    const auto id = s.id;
+    const auto generation = s.generation;
+    self->request(s.conn, std::chrono::seconds{1}, caf::get_atom::value, metrics_atom::value)
+        .then(
+            [=](connection_metrics& m) {
+              if (auto* sp = self->state.current(id, generation)) {
+                sp->p99 = m.latency.p99;
+                if (!sp->restoring)
+                  sp->ready = m.state == connection_state::connected;
+              }
+            },
+            [](caf::error&) {});
+  }
+  self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
+}
+
+pool_health health_of(pool_data& st) {
+  pool_health h;
+  const auto t = now();
+  h.restarts = st.restarts;
+  h.recent_restarts = st.intensity.recent(t);
+  for (const auto& s : st.slots)
+    h.slots.push_back(slot_health{s.id, s.ready, st.score(s, t), s.pending, s.errors.count(t),
+                                  s.restarts, s.subscriptions.size(), s.conn});
+  return h;
+}
+
+// -- the behavior ---------------------------------------------------------------------------------
+
+pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
+                              caf::actor handler) {
+  auto& init = self->state;
+  init.io = io;
+  init.intensity = restart_intensity{spec.pool.max_restarts, spec.pool.restart_period};
+  init.spec = std::move(spec);
+  init.handler = std::move(handler);
+  self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
+  for (std::uint32_t i = 0; i < self->state.spec.pool.size; ++i)
+    add_slot(self);
+  self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
+  return {
+      [=](request_balanced_atom, std::string& method, std::string& params, caf::timespan timeout) {
+        auto rp = self->make_response_promise<rpc_response>();
+        route_request(self, rp, std::move(method), std::move(params), timeout, {}, {});
+        return rp;
+      },
+      [=](send_balanced_atom, text_frame& f) {
+        auto rp = self->make_response_promise<std::uint32_t>();
+        route_send(self, rp, std::move(f), {}, {});
+        return rp;
+      },
+      [=](subscribe_atom, std::vector<std::string>& channels) -> caf::result<subscription_outcome> {
+        auto* s = pick(self, {});
+        if (!s)
+          return make_error(failure{errc::no_connections, "no connection ready to subscribe"});
+        auto rp = self->make_response_promise<subscription_outcome>();
+        const auto id = s->id;
+        const auto generation = s->generation;
+        self->request(s->conn, caf::infinite, subscribe_atom::value, std::move(channels))
+            .then(
+                [=](subscription_outcome& outcome) mutable {
+                  if (auto* sp = self->state.current(id, generation))
+                    sp->subscriptions.insert(outcome.accepted.begin(), outcome.accepted.end());
+                  rp.deliver(std::move(outcome));
+                },
+                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+        return rp;
+      },
+      [=](caf::get_atom, health_atom) { return health_of(self->state); },
+      [=](add_slot_atom) {
+        add_slot(self);
+        auto& s = self->state.slots.back();
+        return s.ready_promises.emplace_back(self->make_response_promise<std::uint32_t>());
+      },
+      [=](remove_slot_atom, std::uint32_t id) {
+        auto& st = self->state;
+        auto* s = st.find(id);
+        if (!s)
+          return false;
+        auto conn = s->conn;
+        st.slots.erase(st.slots.begin() + (s - st.slots.data()));
+        // Closed with a handshake, then ended: its down message finds no slot any more.
+        self->request(conn, std::chrono::seconds{5}, caf::close_atom::value, std::uint16_t{1000},
+                      std::string{"removed from the pool"})
+            .then([=](disconnect_info&) { self->send_exit(conn, caf::exit_reason::user_shutdown); },
+                  [=](caf::error&) { self->send_exit(conn, caf::exit_reason::user_shutdown); });
+        return true;
+      },
+      [=](metrics_timer_atom) { refresh_metrics(self); },
+  };
+}
+
+} // namespace
+
+pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, caf::actor handler) {
+  return caf::actor_cast<pool_actor>(sys.spawn(pool, &io, std::move(spec), std::move(handler)));
+}
+
+} // namespace zenws

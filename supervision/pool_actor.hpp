@@ -1,0 +1,118 @@
+#pragma once
+/// @file
+/// The pool actor: supervises connection actors spawned from one spec, restarts those that die
+/// abnormally (within OTP-style restart intensity), restores their subscriptions into the
+/// replacement, and routes balanced requests to the healthiest ready connection.
+///
+/// The pool, not the connection, holds what must survive a crash: the spec (config, adapter
+/// options with the bootstrap, the handler) and each slot's confirmed subscriptions. Socket
+/// drops are the connection actor's own business (it reconnects by its policy); the pool acts
+/// when a connection actor dies:
+///
+///     dies with normal / user_shutdown  -> slot removed (transient: not restarted)
+///     dies otherwise                    -> restarted with the same spec, subscriptions restored
+///     more than max_restarts in period  -> the pool quits with restart_intensity_exceeded
+///
+/// The pool monitors its connections and they do not monitor it: when the pool ends, it ends
+/// them. To supervise a pool, monitor or link to it like any actor.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/actor_system.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "zenws/actors/connection_protocol.hpp"
+#include "zenws/protocol/config.hpp"
+
+namespace zenws {
+
+class io_runtime;
+
+using request_balanced_atom = caf::atom_constant<caf::atom("req_bal")>;
+using send_balanced_atom = caf::atom_constant<caf::atom("send_bal")>;
+using health_atom = caf::atom_constant<caf::atom("health")>;
+using add_slot_atom = caf::atom_constant<caf::atom("add_slot")>;
+using remove_slot_atom = caf::atom_constant<caf::atom("rm_slot")>;
+using slots_atom = caf::atom_constant<caf::atom("slots")>;
+
+/// Pool settings.
+struct pool_config {
+  std::uint32_t size = 1;             ///< connections started with the pool
+  std::uint32_t max_restarts = 10;    ///< restart intensity: at most this many restarts ...
+  milliseconds restart_period{60000}; ///< ... within this window, else the pool gives up
+  std::uint32_t max_attempts = 3;     ///< connections a balanced request tries before failing
+  milliseconds error_decay{60000};    ///< a connection's errors are forgotten after this
+  milliseconds metrics_interval{250}; ///< how often the pool reads its connections' metrics
+};
+
+/// Everything a pool needs to start and restart its connections.
+struct pool_spec {
+  connection_config connection;
+  connection_options options; ///< the adapter's dialect and bootstrap
+  pool_config pool;
+};
+
+/// One slot as the pool sees it.
+struct slot_health {
+  std::uint32_t slot = 0;          ///< stable id of the slot (survives restarts)
+  bool ready = false;              ///< connected and restored; takes balanced requests
+  int score = 0;                   ///< 0-100, see health_score.hpp
+  std::uint64_t pending = 0;       ///< balanced requests in flight on it
+  std::uint32_t errors = 0;        ///< recent errors
+  std::uint64_t restarts = 0;      ///< times its connection actor was replaced
+  std::uint64_t subscriptions = 0; ///< channels the pool restores into a replacement
+  connection_actor connection;     ///< the current connection actor
+};
+
+/// The pool's health: its slots and its restarts within the intensity window.
+struct pool_health {
+  std::vector<slot_health> slots;
+  std::uint64_t restarts = 0;        ///< over the pool's life
+  std::uint32_t recent_restarts = 0; ///< within the restart_period
+};
+
+using pool_actor = caf::typed_actor<
+    /// A JSON-RPC request on the healthiest ready connection (ties round-robin). A request that
+    /// was never sent (no ready connection, refused, connection gone) fails over to the next,
+    /// up to max_attempts; one that was sent and then lost its connection ends with
+    /// outcome_unknown and is never re-sent. Other errors (server_error, request_timeout) are
+    /// the request's answer.
+    caf::replies_to<request_balanced_atom, std::string, std::string,
+                    caf::timespan>::with<rpc_response>,
+
+    /// A text frame on the healthiest ready connection, with the same fail-over.
+    caf::replies_to<send_balanced_atom, text_frame>::with<std::uint32_t>,
+
+    /// Subscribes on the healthiest ready connection; the pool remembers the accepted channels
+    /// for that slot and restores them into a replacement.
+    caf::replies_to<subscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
+
+    /// Per-slot state, score, restarts.
+    caf::replies_to<caf::get_atom, health_atom>::with<pool_health>,
+
+    /// Adds a slot (scale up); replies with its id once it is ready.
+    caf::replies_to<add_slot_atom>::with<std::uint32_t>,
+
+    /// Removes a slot (scale down): its connection is closed with 1000 and not restarted.
+    caf::replies_to<remove_slot_atom, std::uint32_t>::with<bool>>;
+
+/// Spawns a pool of `spec.pool.size` connections reporting to `handler` and connects them.
+/// The io runtime must outlive the pool.
+pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, caf::actor handler);
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, slot_health& x) {
+  return f(caf::meta::type_name("zenws.slot_health"), x.slot, x.ready, x.score, x.pending, x.errors,
+           x.restarts, x.subscriptions, x.connection);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, pool_health& x) {
+  return f(caf::meta::type_name("zenws.pool_health"), x.slots, x.restarts, x.recent_restarts);
+}
+
+} // namespace zenws

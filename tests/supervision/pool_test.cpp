@@ -1,0 +1,282 @@
+// The pool actor against the kit's server: supervision faults (kill, crash in user code, normal
+// exit, restart intensity), restore of subscriptions, balanced routing with counted endings.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "zenws/actors/io_runtime.hpp"
+#include "zenws/actors/runtime.hpp"
+#include "zenws/protocol/json_rpc.hpp"
+#include "zenws/supervision/pool_actor.hpp"
+#include "zenws/testing/test_server.hpp"
+
+using namespace std::chrono_literals;
+using zenws::errc;
+namespace kit = zenws::testing;
+namespace rpc = zenws::json_rpc;
+
+namespace {
+
+constexpr auto wait = 5s;
+
+/// Answers JSON-RPC: "silent" never, public/subscribe with its channels, the rest "ok".
+std::vector<kit::frame> rpc_server(const kit::frame& f) {
+  const auto msg = rpc::classify(f.data);
+  if (msg.what != rpc::kind::request || !msg.id || msg.method == "silent")
+    return {};
+  std::string result = "\"ok\"";
+  if (msg.method == "public/subscribe") {
+    const auto open = f.data.find('[');
+    result = f.data.substr(open, f.data.find(']', open) - open + 1);
+  }
+  return {{0, false,
+           R"({"jsonrpc":"2.0","id":)" + std::to_string(*msg.id) + R"(,"result":)" + result + "}"}};
+}
+
+/// A handler that handles none of the events: CAF's default handler answers each with an
+/// error message, which the connections must shrug off.
+caf::behavior ignore_all(caf::event_based_actor* self) {
+  self->set_default_handler(caf::drop);
+  return {[](int) {}};
+}
+
+struct fixture {
+  zenws::io_runtime io{1};
+  zenws::actor_system_config cfg{2};
+  caf::actor_system sys{cfg};
+  caf::scoped_actor self{sys};
+  caf::actor handler = sys.spawn(ignore_all);
+  kit::test_server server;
+
+  fixture() { server.set_responder(rpc_server); }
+  ~fixture() { self->send_exit(handler, caf::exit_reason::user_shutdown); }
+
+  zenws::pool_spec spec(std::uint32_t size) const {
+    zenws::pool_spec s;
+    s.connection.url = server.url("/ws");
+    s.connection.reconnect.retry_delay = 10ms;
+    s.connection.reconnect.max_backoff = 50ms;
+    s.pool.size = size;
+    s.pool.metrics_interval = 20ms;
+    return s;
+  }
+
+  zenws::pool_health health(const zenws::pool_actor& pool) {
+    zenws::pool_health h;
+    self->request(pool, wait, caf::get_atom::value, zenws::health_atom::value)
+        .receive([&](zenws::pool_health& x) { h = std::move(x); }, [](caf::error&) {});
+    return h;
+  }
+
+  /// Waits until `n` slots are ready (and no more than `n` exist).
+  bool ready(const zenws::pool_actor& pool, std::size_t n) {
+    for (int i = 0; i < 500; ++i) {
+      const auto h = health(pool);
+      const auto count =
+          std::count_if(h.slots.begin(), h.slots.end(), [](const auto& s) { return s.ready; });
+      if (static_cast<std::size_t>(count) == n && h.slots.size() == n)
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+
+  std::pair<std::optional<zenws::rpc_response>, zenws::failure>
+  request(const zenws::pool_actor& pool, std::string method) {
+    std::pair<std::optional<zenws::rpc_response>, zenws::failure> out;
+    self->request(pool, wait, zenws::request_balanced_atom::value, std::move(method), std::string{},
+                  caf::timespan{2s})
+        .receive([&](zenws::rpc_response& r) { out.first = std::move(r); },
+                 [&](caf::error& err) { out.second = zenws::to_failure(err); });
+    return out;
+  }
+
+  std::size_t frames_with(const std::string& text) const {
+    const auto frames = server.frames();
+    return static_cast<std::size_t>(std::count_if(frames.begin(), frames.end(), [&](const auto& f) {
+      return f.data.find(text) != std::string::npos;
+    }));
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "balanced requests spread over the ready connections") {
+  auto pool = zenws::spawn_pool(sys, io, spec(3), handler);
+  REQUIRE(ready(pool, 3));
+  int ok = 0;
+  for (int i = 0; i < 30; ++i)
+    ok += request(pool, "public/get_time").first ? 1 : 0;
+  CHECK(ok == 30);
+  std::map<kit::session_id, int> per_session;
+  for (const auto& f : server.frames())
+    if (f.data.find("public/get_time") != std::string::npos)
+      ++per_session[f.session];
+  CHECK(per_session.size() == 3); // equal scores: round-robin
+  for (const auto& [session, count] : per_session)
+    CHECK(count == 10);
+  const auto h = health(pool);
+  for (const auto& s : h.slots) {
+    CHECK(s.score == 100);
+    CHECK(s.pending == 0);
+  }
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a killed connection is replaced and its subscriptions restored") {
+  auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
+  REQUIRE(ready(pool, 1));
+  std::optional<zenws::subscription_outcome> outcome;
+  self->request(pool, wait, zenws::subscribe_atom::value, std::vector<std::string>{"a", "b"})
+      .receive([&](zenws::subscription_outcome& o) { outcome = o; }, [](caf::error&) {});
+  REQUIRE(outcome);
+  const auto before = health(pool);
+  REQUIRE(before.slots.size() == 1);
+  CHECK(before.slots[0].subscriptions == 2);
+  self->send_exit(before.slots[0].connection, caf::exit_reason::kill);
+  REQUIRE(server.wait_for_sessions(2, wait));
+  REQUIRE(ready(pool, 1));
+  const auto after = health(pool);
+  CHECK(after.slots[0].slot == before.slots[0].slot);
+  CHECK(after.slots[0].restarts == 1);
+  CHECK(after.slots[0].connection != before.slots[0].connection);
+  CHECK(after.restarts == 1);
+  // The replacement subscribed to the same channels on its own session.
+  const auto frames = server.frames();
+  CHECK(std::count_if(frames.begin(), frames.end(), [](const kit::frame& f) {
+          return f.session == 2 && f.data.find(R"("channels":["a","b"])") != std::string::npos;
+        }) == 1);
+  CHECK(request(pool, "public/get_time").first);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection; the pool restarts it") {
+  auto s = spec(1);
+  auto calls = std::make_shared<std::atomic<int>>(0);
+  s.options.bootstrap = [calls] {
+    if (++*calls == 1)
+      throw std::runtime_error("bootstrap bug");
+    return std::vector<zenws::bootstrap_call>{};
+  };
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  REQUIRE(ready(pool, 1));
+  CHECK(*calls == 2);
+  CHECK(health(pool).slots[0].restarts == 1);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a connection that ends normally is not restarted") {
+  auto pool = zenws::spawn_pool(sys, io, spec(2), handler);
+  REQUIRE(ready(pool, 2));
+  const auto h = health(pool);
+  self->send_exit(h.slots[0].connection, caf::exit_reason::user_shutdown);
+  REQUIRE(ready(pool, 1));
+  std::this_thread::sleep_for(100ms);
+  const auto after = health(pool);
+  CHECK(after.slots.size() == 1);
+  CHECK(after.restarts == 0);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "too many restarts end the pool, and its parent is told why") {
+  auto s = spec(1);
+  s.pool.max_restarts = 2;
+  s.pool.restart_period = 60s;
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  self->monitor(pool);
+  REQUIRE(ready(pool, 1));
+  for (int i = 0; i < 2; ++i) {
+    self->send_exit(health(pool).slots[0].connection, caf::exit_reason::kill);
+    REQUIRE(server.wait_for_sessions(static_cast<std::size_t>(i) + 2, wait));
+    REQUIRE(ready(pool, 1));
+  }
+  const auto last = health(pool).slots[0].connection;
+  self->send_exit(last, caf::exit_reason::kill);
+  zenws::failure reason;
+  self->receive([&](caf::down_msg& msg) { reason = zenws::to_failure(msg.reason); },
+                caf::after(wait) >> [] {});
+  CHECK(reason.code == errc::restart_intensity_exceeded);
+  CHECK(reason.detail.find("2 restarts allowed in 60000ms") != std::string::npos);
+  // The pool's connections end with it.
+  CHECK(server.wait_for_end(3, wait));
+}
+
+TEST_CASE_FIXTURE(fixture, "a request lost with its connection ends once as outcome_unknown and "
+                           "is not re-sent") {
+  auto pool = zenws::spawn_pool(sys, io, spec(2), handler);
+  REQUIRE(ready(pool, 2));
+  std::atomic<int> endings{0};
+  zenws::failure result;
+  auto sink = caf::actor_cast<caf::actor>(self);
+  auto relay = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    a->request(pool, caf::infinite, zenws::request_balanced_atom::value, std::string{"silent"},
+               std::string{}, caf::timespan{30s})
+        .then(
+            [=](zenws::rpc_response&) { a->send(sink, static_cast<int>(errc::none)); },
+            [=](caf::error& err) { a->send(sink, static_cast<int>(zenws::to_failure(err).code)); });
+    return {[](double) {}};
+  });
+  REQUIRE(server.wait_for_frame(
+      [](const kit::frame& f) { return f.data.find("silent") != std::string::npos; }, wait));
+  // Kill the connections (the one holding the request among them).
+  for (const auto& slot : health(pool).slots)
+    self->send_exit(slot.connection, caf::exit_reason::kill);
+  self->receive(
+      [&](int code) {
+        ++endings;
+        result.code = static_cast<errc>(code);
+      },
+      caf::after(wait) >> [] {});
+  CHECK(endings == 1);
+  CHECK(result.code == errc::outcome_unknown);
+  self->receive([&](int) { ++endings; }, caf::after(200ms) >> [] {});
+  CHECK(endings == 1);
+  CHECK(frames_with("silent") == 1);
+  self->send_exit(relay, caf::exit_reason::user_shutdown);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "slots are added and removed at run time") {
+  auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
+  REQUIRE(ready(pool, 1));
+  std::uint32_t added = 0;
+  self->request(pool, wait, zenws::add_slot_atom::value)
+      .receive([&](std::uint32_t id) { added = id; }, [](caf::error&) {});
+  CHECK(added == 2);
+  REQUIRE(ready(pool, 2));
+  bool removed = false;
+  self->request(pool, wait, zenws::remove_slot_atom::value, std::uint32_t{1})
+      .receive([&](bool ok) { removed = ok; }, [](caf::error&) {});
+  CHECK(removed);
+  REQUIRE(ready(pool, 1));
+  CHECK(health(pool).slots[0].slot == 2);
+  const auto end = server.wait_for_end(1, wait);
+  REQUIRE(end);
+  CHECK(end->close_frame);
+  CHECK(end->code == 1000);
+  CHECK(health(pool).restarts == 0);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "no ready connection: the request ends with no_connections") {
+  server.refuse_upgrade(503);
+  auto s = spec(1);
+  s.connection.reconnect.retry_count = std::nullopt;
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  const auto [response, error] = request(pool, "public/get_time");
+  CHECK_FALSE(response);
+  CHECK(error.code == errc::no_connections);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
