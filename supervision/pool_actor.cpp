@@ -1,6 +1,7 @@
 #include "zenws/supervision/pool_actor.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 
@@ -38,6 +39,37 @@ struct slot {
   std::vector<caf::typed_response_promise<std::uint32_t>> ready_promises;
 };
 
+/// Response promises the pool still owes, so that they can all be answered when the pool ends:
+/// CAF drops an unanswered promise silently when its actor dies. Each is answered once: it
+/// leaves the book when answered.
+template <class T>
+class promise_book {
+public:
+  std::uint64_t add(caf::typed_response_promise<T> rp) {
+    open_.emplace(next_, std::move(rp));
+    return next_++;
+  }
+  template <class X>
+  void deliver(std::uint64_t key, X&& x) {
+    auto it = open_.find(key);
+    if (it == open_.end())
+      return;
+    auto rp = std::move(it->second);
+    open_.erase(it);
+    rp.deliver(std::forward<X>(x));
+  }
+  void fail_all(const caf::error& why) {
+    for (auto& [key, rp] : open_)
+      if (rp.pending())
+        rp.deliver(why);
+    open_.clear();
+  }
+
+private:
+  std::uint64_t next_ = 1;
+  std::map<std::uint64_t, caf::typed_response_promise<T>> open_;
+};
+
 /// Error codes that prove a request never left this pool's chosen connection: safe to send
 /// elsewhere.
 bool never_sent(errc code) {
@@ -58,16 +90,27 @@ struct pool_data {
   std::uint64_t turn = 0;
   std::uint32_t next_slot_id = 1;
   std::uint64_t restarts = 0;
+  promise_book<rpc_response> requests;
+  promise_book<std::uint32_t> sends;
+  promise_book<subscription_outcome> subscribes;
 
   pool_data() = default;
   pool_data(const pool_data&) = delete;
   pool_data& operator=(const pool_data&) = delete;
 
-  /// The pool's connections end with it, however it ends.
+  /// The pool's connections end with it, however it ends, and every caller gets an answer.
   ~pool_data() {
-    for (auto& s : slots)
+    const auto gone = make_error(failure{errc::closed, "the pool terminated"});
+    requests.fail_all(gone);
+    sends.fail_all(gone);
+    subscribes.fail_all(gone);
+    for (auto& s : slots) {
+      for (auto& rp : s.ready_promises)
+        if (rp.pending())
+          rp.deliver(gone);
       if (s.conn)
         caf::anon_send_exit(s.conn, caf::exit_reason::user_shutdown);
+    }
   }
 
   slot* find(std::uint32_t id) {
@@ -225,15 +268,15 @@ attempt_outcome judge(self_pointer self, std::uint32_t id, std::uint64_t generat
   return {false, err};
 }
 
-void route_request(self_pointer self, caf::typed_response_promise<rpc_response> rp,
-                   std::string method, std::string params, caf::timespan timeout,
-                   std::vector<std::uint32_t> tried, caf::error last) {
+void route_request(self_pointer self, std::uint64_t rp, std::string method, std::string params,
+                   caf::timespan timeout, std::vector<std::uint32_t> tried, caf::error last) {
   auto& st = self->state;
   auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
   if (!s) {
-    rp.deliver(last ? last
-                    : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
-                                                                   " connections, none ready"}));
+    st.requests.deliver(
+        rp, last ? last
+                 : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
+                                                                " connections, none ready"}));
     return;
   }
   const auto id = s->id;
@@ -247,44 +290,44 @@ void route_request(self_pointer self, caf::typed_response_promise<rpc_response> 
               --done->pending;
               done->errors.clear();
             }
-            rp.deliver(std::move(r));
+            self->state.requests.deliver(rp, std::move(r));
           },
           [=](caf::error& err) mutable {
             if (auto* done = self->state.current(id, generation))
               --done->pending;
             auto outcome = judge(self, id, generation, err);
             if (!outcome.retry) {
-              rp.deliver(std::move(outcome.answer));
+              self->state.requests.deliver(rp, std::move(outcome.answer));
               return;
             }
-            route_request(self, std::move(rp), std::move(method), std::move(params), timeout,
-                          std::move(tried), std::move(outcome.answer));
+            route_request(self, rp, std::move(method), std::move(params), timeout, std::move(tried),
+                          std::move(outcome.answer));
           });
 }
 
-void route_send(self_pointer self, caf::typed_response_promise<std::uint32_t> rp, text_frame f,
-                std::vector<std::uint32_t> tried, caf::error last) {
+void route_send(self_pointer self, std::uint64_t rp, text_frame f, std::vector<std::uint32_t> tried,
+                caf::error last) {
   auto& st = self->state;
   auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
   if (!s) {
-    rp.deliver(last ? last
-                    : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
-                                                                   " connections, none ready"}));
+    st.sends.deliver(
+        rp, last ? last
+                 : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
+                                                                " connections, none ready"}));
     return;
   }
   const auto id = s->id;
   const auto generation = s->generation;
   tried.push_back(id);
   self->request(s->conn, caf::infinite, send_atom::value, f)
-      .then([=]() mutable { rp.deliver(id); },
+      .then([=]() mutable { self->state.sends.deliver(rp, id); },
             [=](caf::error& err) mutable {
               auto outcome = judge(self, id, generation, err);
               if (!outcome.retry) {
-                rp.deliver(std::move(outcome.answer));
+                self->state.sends.deliver(rp, std::move(outcome.answer));
                 return;
               }
-              route_send(self, std::move(rp), std::move(f), std::move(tried),
-                         std::move(outcome.answer));
+              route_send(self, rp, std::move(f), std::move(tried), std::move(outcome.answer));
             });
 }
 
@@ -335,12 +378,13 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
   return {
       [=](request_balanced_atom, std::string& method, std::string& params, caf::timespan timeout) {
         auto rp = self->make_response_promise<rpc_response>();
-        route_request(self, rp, std::move(method), std::move(params), timeout, {}, {});
+        route_request(self, self->state.requests.add(rp), std::move(method), std::move(params),
+                      timeout, {}, {});
         return rp;
       },
       [=](send_balanced_atom, text_frame& f) {
         auto rp = self->make_response_promise<std::uint32_t>();
-        route_send(self, rp, std::move(f), {}, {});
+        route_send(self, self->state.sends.add(rp), std::move(f), {}, {});
         return rp;
       },
       [=](subscribe_atom, std::vector<std::string>& channels) -> caf::result<subscription_outcome> {
@@ -348,6 +392,7 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         if (!s)
           return make_error(failure{errc::no_connections, "no connection ready to subscribe"});
         auto rp = self->make_response_promise<subscription_outcome>();
+        const auto key = self->state.subscribes.add(rp);
         const auto id = s->id;
         const auto generation = s->generation;
         self->request(s->conn, caf::infinite, subscribe_atom::value, std::move(channels))
@@ -355,9 +400,9 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
                 [=](subscription_outcome& outcome) mutable {
                   if (auto* sp = self->state.current(id, generation))
                     sp->subscriptions.insert(outcome.accepted.begin(), outcome.accepted.end());
-                  rp.deliver(std::move(outcome));
+                  self->state.subscribes.deliver(key, std::move(outcome));
                 },
-                [=](caf::error& err) mutable { rp.deliver(std::move(err)); });
+                [=](caf::error& err) { self->state.subscribes.deliver(key, std::move(err)); });
         return rp;
       },
       [=](caf::get_atom, health_atom) { return health_of(self->state); },

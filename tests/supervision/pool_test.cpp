@@ -280,3 +280,34 @@ TEST_CASE_FIXTURE(fixture, "no ready connection: the request ends with no_connec
   CHECK(error.code == errc::no_connections);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(fixture, "requests waiting in a pool that ends are answered, once") {
+  auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
+  REQUIRE(ready(pool, 1));
+  auto sink = caf::actor_cast<caf::actor>(self);
+  auto relay = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    for (int i = 0; i < 5; ++i)
+      a->request(pool, caf::infinite, zenws::request_balanced_atom::value, std::string{"silent"},
+                 std::string{}, caf::timespan{30s})
+          .then([=](zenws::rpc_response&) { a->send(sink, static_cast<int>(errc::none)); },
+                [=](caf::error& err) {
+                  a->send(sink, static_cast<int>(zenws::to_failure(err).code));
+                });
+    return {[](double) {}};
+  });
+  REQUIRE(server.wait_for_frame(
+      [](const kit::frame& f) { return f.data.find(R"("id":5)") != std::string::npos; }, wait));
+  self->send_exit(pool, caf::exit_reason::kill);
+  int closed = 0;
+  int endings = 0;
+  for (int i = 0; i < 6; ++i)
+    self->receive(
+        [&](int code) {
+          ++endings;
+          closed += code == static_cast<int>(errc::closed) ? 1 : 0;
+        },
+        caf::after(i < 5 ? wait : 200ms) >> [] {});
+  CHECK(endings == 5);
+  CHECK(closed == 5);
+  self->send_exit(relay, caf::exit_reason::user_shutdown);
+}
