@@ -181,6 +181,24 @@ void start_attempt(self_pointer self) {
   st.link->start();
 }
 
+/// Checks the URL and the config; a failure to reply with, or none.
+failure config_refusal(const connection_config& config) {
+  if (auto parsed = parse_url(config.url); !parsed.url)
+    return {errc::invalid_url, parsed.error};
+  if (auto problems = validate(config); !problems.empty())
+    return {errc::invalid_config, describe(problems)};
+  return {};
+}
+
+/// Why the transport refused to queue a frame (`code` is not none).
+failure queue_refusal(errc code, const connection_config& config) {
+  return {code,
+          code == errc::write_queue_full
+              ? std::to_string(config.max_write_queue) + " frames already wait to be written"
+              : "the connection is closing",
+          0, 0};
+}
+
 /// Checks config and state before a connect; a failure to reply with, or none.
 failure connect_refusal(const connection_data& st) {
   switch (st.state) {
@@ -195,11 +213,7 @@ failure connect_refusal(const connection_data& st) {
   default:
     break;
   }
-  if (auto parsed = parse_url(st.config.url); !parsed.url)
-    return {errc::invalid_url, parsed.error};
-  if (auto problems = validate(st.config); !problems.empty())
-    return {errc::invalid_config, describe(problems)};
-  return {};
+  return config_refusal(st.config);
 }
 
 void answer_connects(self_pointer self, const failure& why) {
@@ -247,11 +261,7 @@ failure issue_request(self_pointer self, json_rpc::request_id id, std::string te
   const auto code = urgent ? st.link->send_urgent(frame_kind::text, std::move(text))
                            : st.link->send(frame_kind::text, std::move(text));
   if (code != errc::none)
-    return {code,
-            code == errc::write_queue_full
-                ? std::to_string(st.config.max_write_queue) + " frames already wait to be written"
-                : "the connection is closing",
-            0, 0};
+    return queue_refusal(code, st.config);
   ++st.counters.frames_out;
   st.counters.bytes_out += size;
   const auto token = st.requests.add(id, std::move(w), now());
@@ -429,16 +439,24 @@ failure cause_of(const disconnect_info& info) {
           "the server closed the connection with code " + std::to_string(info.code), 0, 0};
 }
 
-/// The current attempt or connection is over (`info` says how): answer its waiters, tell the
-/// handler, then retry or give up as the policy says.
-void on_ended(self_pointer self, disconnect_info info) {
+/// Forgets the current attempt (transport, heartbeat timer, bootstrap) and fails its waiting
+/// requests with `detail`. Returns the bootstrap failure that was closing it, if any.
+failure release_attempt(self_pointer self, const std::string& detail) {
   auto& st = self->state;
   st.link.reset();
   st.heartbeat_timer = 0;
   st.bootstrap.clear();
-  if (st.bootstrap_failure)
-    info.error = std::exchange(st.bootstrap_failure, {});
-  fail_all_requests(self, "the connection dropped while the request waited");
+  fail_all_requests(self, detail);
+  return std::exchange(st.bootstrap_failure, {});
+}
+
+/// The current attempt or connection is over (`info` says how): answer its waiters, tell the
+/// handler, then retry or give up as the policy says.
+void on_ended(self_pointer self, disconnect_info info) {
+  auto& st = self->state;
+  if (auto bootstrap_failure =
+          release_attempt(self, "the connection dropped while the request waited"))
+    info.error = std::move(bootstrap_failure);
   if (info.error)
     st.counters.last_error = info.error;
   st.last_disconnect = info;
@@ -493,11 +511,7 @@ void abandon_connection(self_pointer self) {
   if (!st.link)
     return;
   st.link->abort();
-  st.link.reset();
-  st.heartbeat_timer = 0;
-  st.bootstrap.clear();
-  st.bootstrap_failure = {};
-  fail_all_requests(self, "reconnect() dropped the connection while the request waited");
+  release_attempt(self, "reconnect() dropped the connection while the request waited");
   disconnect_info info;
   info.initiator = close_initiator::local;
   info.was_open = st.state == connection_state::connected;
@@ -620,10 +634,7 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
                   : failure{errc::not_connected, std::string("send while ") + to_string(st.state)});
   const auto size = data.size();
   if (auto code = st.link->send(kind, std::move(data)); code != errc::none)
-    return refuse_send(self, {code, code == errc::write_queue_full
-                                        ? std::to_string(st.config.max_write_queue) +
-                                              " frames already wait to be written"
-                                        : "the connection is closing"});
+    return refuse_send(self, queue_refusal(code, st.config));
   ++st.counters.frames_out;
   st.counters.bytes_out += size;
   return caf::unit;
@@ -695,10 +706,8 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         auto& st = self->state;
         if (st.state == connection_state::closed || st.state == connection_state::closing)
           return make_error(failure{errc::closed, "reconnect after close"});
-        if (auto parsed = parse_url(st.config.url); !parsed.url)
-          return make_error(failure{errc::invalid_url, parsed.error});
-        if (auto problems = validate(st.config); !problems.empty())
-          return make_error(failure{errc::invalid_config, describe(problems)});
+        if (auto refusal = config_refusal(st.config))
+          return make_error(refusal);
         abandon_connection(self);
         st.policy.restart();
         start_attempt(self);

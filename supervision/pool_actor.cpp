@@ -268,15 +268,25 @@ attempt_outcome judge(self_pointer self, std::uint32_t id, std::uint64_t generat
   return {false, err};
 }
 
+/// The slot for the next attempt of a balanced request, or nullptr when max_attempts are used
+/// up or no untried slot is ready.
+slot* next_attempt(self_pointer self, const std::vector<std::uint32_t>& tried) {
+  return tried.size() < self->state.spec.pool.max_attempts ? pick(self, tried) : nullptr;
+}
+
+/// The answer when no attempt is left: the last attempt's error, or no_connections.
+caf::error exhausted(const pool_data& st, caf::error last) {
+  if (last)
+    return last;
+  return make_error(
+      failure{errc::no_connections, std::to_string(st.slots.size()) + " connections, none ready"});
+}
+
 void route_request(self_pointer self, std::uint64_t rp, std::string method, std::string params,
                    caf::timespan timeout, std::vector<std::uint32_t> tried, caf::error last) {
-  auto& st = self->state;
-  auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
+  auto* s = next_attempt(self, tried);
   if (!s) {
-    st.requests.deliver(
-        rp, last ? last
-                 : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
-                                                                " connections, none ready"}));
+    self->state.requests.deliver(rp, exhausted(self->state, std::move(last)));
     return;
   }
   const auto id = s->id;
@@ -307,13 +317,9 @@ void route_request(self_pointer self, std::uint64_t rp, std::string method, std:
 
 void route_send(self_pointer self, std::uint64_t rp, text_frame f, std::vector<std::uint32_t> tried,
                 caf::error last) {
-  auto& st = self->state;
-  auto* s = tried.size() < st.spec.pool.max_attempts ? pick(self, tried) : nullptr;
+  auto* s = next_attempt(self, tried);
   if (!s) {
-    st.sends.deliver(
-        rp, last ? last
-                 : make_error(failure{errc::no_connections, std::to_string(st.slots.size()) +
-                                                                " connections, none ready"}));
+    self->state.sends.deliver(rp, exhausted(self->state, std::move(last)));
     return;
   }
   const auto id = s->id;
