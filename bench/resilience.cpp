@@ -43,6 +43,7 @@
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
 #include "zenws/protocol/json_rpc.hpp"
+#include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
 namespace {
@@ -71,26 +72,6 @@ figures summarize(std::vector<double> us) {
 
 void print_row(const char* what, const figures& f) {
   std::printf("  %-34s p50 %9.1f us   p99 %9.1f us   max %9.1f us\n", what, f.p50, f.p99, f.max);
-}
-
-/// Answers every JSON-RPC request with a result: subscribe with its channels, the rest "ok".
-/// Calls `on_public_test` (server thread) when a public/test arrives.
-kit::responder rpc_responder(const std::function<void()>& on_public_test) {
-  return [on_public_test](const kit::frame& f) -> std::vector<kit::frame> {
-    const auto msg = zenws::json_rpc::classify(f.data);
-    if (msg.what != zenws::json_rpc::kind::request || !msg.id)
-      return {};
-    if (msg.method == "public/test" && on_public_test)
-      on_public_test();
-    std::string result = R"("ok")";
-    if (msg.method == "public/subscribe") {
-      const auto open = f.data.find('[');
-      result = f.data.substr(open, f.data.find(']', open) - open + 1);
-    }
-    return {
-        {0, false,
-         R"({"jsonrpc":"2.0","id":)" + std::to_string(*msg.id) + R"(,"result":)" + result + "}"}};
-  };
 }
 
 // -- 1. heartbeat answer latency ----------------------------------------------------------------
@@ -166,7 +147,10 @@ std::vector<double> zenws_heartbeat(caf::actor_system& sys, zenws::io_runtime& i
                                     int count) {
   answer_probe probe;
   kit::test_server server;
-  server.set_responder(rpc_responder([&] { probe.fire(); }));
+  server.set_responder(kit::json_rpc_venue([&](const std::string& method) {
+    if (method == "public/test")
+      probe.fire();
+  }));
   zenws::connection_config config;
   config.url = server.url("/ws");
   config.heartbeat.policy = zenws::heartbeat_policy::deribit;
@@ -201,7 +185,10 @@ std::vector<double> zenws_heartbeat(caf::actor_system& sys, zenws::io_runtime& i
 std::vector<double> beast_heartbeat(int rate, int count) {
   answer_probe probe;
   kit::test_server server;
-  server.set_responder(rpc_responder([&] { probe.fire(); }));
+  server.set_responder(kit::json_rpc_venue([&](const std::string& method) {
+    if (method == "public/test")
+      probe.fire();
+  }));
   std::atomic<bool> stop{false};
   std::thread client([&] {
     asio::io_context ioc;
@@ -260,7 +247,7 @@ std::vector<std::string> channels(int n) {
 
 std::vector<double> zenws_restart(caf::actor_system& sys, zenws::io_runtime& io, int rounds) {
   auto server = std::make_unique<kit::test_server>();
-  server->set_responder(rpc_responder({}));
+  server->set_responder(kit::json_rpc_venue());
   const auto port = server->port();
   zenws::connection_config config;
   config.url = server->url("/ws");
@@ -290,7 +277,7 @@ std::vector<double> zenws_restart(caf::actor_system& sys, zenws::io_runtime& io,
     kit::server_options options;
     options.port = port;
     server = std::make_unique<kit::test_server>(options);
-    server->set_responder(rpc_responder({}));
+    server->set_responder(kit::json_rpc_venue());
     const auto start = clock_type::now();
     bool ready = false;
     std::size_t restored = 0;
@@ -319,7 +306,7 @@ std::vector<double> zenws_restart(caf::actor_system& sys, zenws::io_runtime& io,
 
 std::vector<double> beast_restart(int rounds) {
   auto server = std::make_unique<kit::test_server>();
-  server->set_responder(rpc_responder({}));
+  server->set_responder(kit::json_rpc_venue());
   const auto port = server->port();
   const auto subscribe = zenws::json_rpc::build_request(1, "public/subscribe", [] {
     std::string p = R"({"channels":[)";
@@ -359,7 +346,7 @@ std::vector<double> beast_restart(int rounds) {
     kit::server_options options;
     options.port = port;
     server = std::make_unique<kit::test_server>(options);
-    server->set_responder(rpc_responder({}));
+    server->set_responder(kit::json_rpc_venue());
     const auto start = clock_type::now();
     auto done = subscribed.get_future();
     if (done.wait_for(10s) != std::future_status::ready) {

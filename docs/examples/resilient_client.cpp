@@ -16,24 +16,10 @@
 #include <zenws/actors/connection_actor.hpp>
 #include <zenws/actors/io_runtime.hpp>
 #include <zenws/actors/runtime.hpp>
-#include <zenws/protocol/json_rpc.hpp>
+#include <zenws/testing/json_rpc_venue.hpp>
 #include <zenws/testing/test_server.hpp>
 
 using namespace std::chrono_literals;
-
-// Answers every request with "ok", and public/subscribe with the channels it was asked for.
-std::vector<zenws::testing::frame> venue(const zenws::testing::frame& f) {
-  const auto msg = zenws::json_rpc::classify(f.data);
-  if (msg.what != zenws::json_rpc::kind::request || !msg.id)
-    return {};
-  std::string result = "\"ok\"";
-  if (msg.method == "public/subscribe") {
-    const auto open = f.data.find('[');
-    result = f.data.substr(open, f.data.find(']', open) - open + 1);
-  }
-  return {{0, false,
-           R"({"jsonrpc":"2.0","id":)" + std::to_string(*msg.id) + R"(,"result":)" + result + "}"}};
-}
 
 // Prints the connection's life; tells `done` when the connection is ready the second time.
 caf::behavior watcher(caf::event_based_actor* self, caf::actor done) {
@@ -63,7 +49,7 @@ caf::behavior watcher(caf::event_based_actor* self, caf::actor done) {
 
 int main() {
   zenws::testing::test_server server;
-  server.set_responder(venue);
+  server.set_responder(zenws::testing::json_rpc_venue());
   zenws::io_runtime io{1};
   zenws::actor_system_config cfg{2};
   caf::actor_system sys{cfg};

@@ -21,13 +21,12 @@
 #include "zenws/actors/connection_actor.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
-#include "zenws/protocol/json_rpc.hpp"
+#include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
 using namespace std::chrono_literals;
 using zenws::errc;
 namespace kit = zenws::testing;
-namespace rpc = zenws::json_rpc;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
@@ -92,35 +91,6 @@ caf::behavior recording_handler(caf::event_based_actor* self, caf::actor sink) {
         put(e);
       },
   };
-}
-
-/// Answers JSON-RPC requests: "fail" -> error 10000, "silent" -> nothing, public/subscribe ->
-/// every channel except those named "bad*", everything else -> result "ok".
-std::vector<kit::frame> rpc_server(const kit::frame& f) {
-  const auto msg = rpc::classify(f.data);
-  if (msg.what != rpc::kind::request || !msg.id)
-    return {};
-  const auto id = std::to_string(*msg.id);
-  if (msg.method == "silent")
-    return {};
-  if (msg.method == "fail")
-    return {{0, false,
-             R"({"jsonrpc":"2.0","id":)" + id + R"(,"error":{"code":10000,"message":"refused"}})"}};
-  if (msg.method == "public/subscribe") {
-    // The channels are the quoted strings after "channels":[ in the request.
-    std::string accepted;
-    auto pos = f.data.find("[");
-    const auto end = f.data.find("]", pos);
-    while ((pos = f.data.find('"', pos)) < end) {
-      const auto close = f.data.find('"', pos + 1);
-      const auto channel = f.data.substr(pos + 1, close - pos - 1);
-      if (channel.rfind("bad", 0) != 0)
-        accepted += (accepted.empty() ? "\"" : ",\"") + channel + "\"";
-      pos = close + 1;
-    }
-    return {{0, false, R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":[)" + accepted + "]}"}};
-  }
-  return {{0, false, R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":"ok"})"}};
 }
 
 /// Resident set size of this process, from /proc/self/statm.
@@ -324,7 +294,7 @@ TEST_CASE_FIXTURE(fixture, "an upgrade that never completes backs off instead of
 
 TEST_CASE_FIXTURE(fixture, "requests get their results, server errors and timeouts, each once") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   auto conn = spawn(fast_config(server.url("/")));
   REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
 
@@ -421,7 +391,7 @@ TEST_CASE_FIXTURE(fixture, "waiting requests fail with disconnected right when t
 
 TEST_CASE_FIXTURE(fixture, "only confirmed channels are restored after a reconnect") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   auto conn = spawn(fast_config(server.url("/")));
   REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
   const auto [outcome, err] = ask<zenws::subscription_outcome>(
@@ -448,7 +418,7 @@ TEST_CASE_FIXTURE(fixture, "only confirmed channels are restored after a reconne
 TEST_CASE_FIXTURE(fixture,
                   "the bootstrap runs before ready on every connect; an auth error is fatal") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   std::atomic<int> calls{0};
   zenws::connection_options options;
   options.bootstrap = [&calls] {
@@ -478,7 +448,7 @@ TEST_CASE_FIXTURE(fixture,
 
 TEST_CASE_FIXTURE(fixture, "deribit test_request is answered with public/test at once") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   auto config = fast_config(server.url("/"));
   config.heartbeat.policy = zenws::heartbeat_policy::deribit;
   config.heartbeat.interval = 10s;
@@ -509,7 +479,7 @@ TEST_CASE_FIXTURE(fixture, "deribit test_request is answered with public/test at
 TEST_CASE_FIXTURE(fixture, "1000 reconnect cycles restore subscriptions every time and leak "
                            "neither descriptors nor memory") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   auto config = fast_config(server.url("/"));
   config.reconnect.retry_delay = 1ms;
   config.reconnect.max_backoff = 5ms;
@@ -569,7 +539,7 @@ TEST_CASE_FIXTURE(fixture, "1000 reconnect cycles restore subscriptions every ti
 TEST_CASE_FIXTURE(fixture, "reconnect() replaces the connection at once and keeps its "
                            "subscriptions") {
   kit::test_server server;
-  server.set_responder(rpc_server);
+  server.set_responder(kit::json_rpc_venue());
   auto conn = spawn(fast_config(server.url("/")));
   REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
   REQUIRE(ask<zenws::subscription_outcome>(conn, zenws::subscribe_atom::value,
@@ -595,7 +565,7 @@ TEST_CASE_FIXTURE(fixture, "reconnect() replaces the connection at once and keep
 TEST_CASE_FIXTURE(fixture, "a server restart on the same port: reconnect with backoff, restore, "
                            "ready") {
   auto server = std::make_unique<kit::test_server>();
-  server->set_responder(rpc_server);
+  server->set_responder(kit::json_rpc_venue());
   const auto port = server->port();
   auto config = fast_config(server->url("/"));
   config.reconnect.retry_count = std::nullopt;
@@ -616,7 +586,7 @@ TEST_CASE_FIXTURE(fixture, "a server restart on the same port: reconnect with ba
   kit::server_options options;
   options.port = port;
   server = std::make_unique<kit::test_server>(options);
-  server->set_responder(rpc_server);
+  server->set_responder(kit::json_rpc_venue());
   const auto restored = next("restored");
   CHECK(restored.accepted == std::vector<std::string>{"book.BTC", "trades.BTC"});
   CHECK(next("connected").tag == "connected");

@@ -18,32 +18,17 @@
 
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
-#include "zenws/protocol/json_rpc.hpp"
 #include "zenws/supervision/pool_actor.hpp"
+#include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
 using namespace std::chrono_literals;
 using zenws::errc;
 namespace kit = zenws::testing;
-namespace rpc = zenws::json_rpc;
 
 namespace {
 
 constexpr auto wait = 5s;
-
-/// Answers JSON-RPC: "silent" never, public/subscribe with its channels, the rest "ok".
-std::vector<kit::frame> rpc_server(const kit::frame& f) {
-  const auto msg = rpc::classify(f.data);
-  if (msg.what != rpc::kind::request || !msg.id || msg.method == "silent")
-    return {};
-  std::string result = "\"ok\"";
-  if (msg.method == "public/subscribe") {
-    const auto open = f.data.find('[');
-    result = f.data.substr(open, f.data.find(']', open) - open + 1);
-  }
-  return {{0, false,
-           R"({"jsonrpc":"2.0","id":)" + std::to_string(*msg.id) + R"(,"result":)" + result + "}"}};
-}
 
 /// A handler that handles none of the events: CAF's default handler answers each with an
 /// error message, which the connections must shrug off.
@@ -60,7 +45,7 @@ struct fixture {
   caf::actor handler = sys.spawn(ignore_all);
   kit::test_server server;
 
-  fixture() { server.set_responder(rpc_server); }
+  fixture() { server.set_responder(kit::json_rpc_venue()); }
   ~fixture() { self->send_exit(handler, caf::exit_reason::user_shutdown); }
 
   zenws::pool_spec spec(std::uint32_t size) const {
