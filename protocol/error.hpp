@@ -90,6 +90,10 @@ enum class errc : std::uint8_t {
   internal_error = 104, ///< a bug in zenws; the detail says where
   closed = 105,         ///< the connection was closed by its owner and takes no more work
   restart_intensity_exceeded = 106, ///< a pool restarted its members too often and gave up
+  bad_name = 107,           ///< a registry name that is not 1-10 characters of [A-Za-z0-9_ ]
+  name_taken = 108,         ///< another live actor holds the registry name
+  name_unknown = 109,       ///< no live actor holds the registry name
+  name_type_mismatch = 110, ///< the named actor does not have the interface asked for
 };
 
 /// A failure as reported by zenws: the code plus specifics that are safe to log.

@@ -437,6 +437,11 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
 
 } // namespace
 
+void register_pool_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<slot_health>("zenws.slot_health");
+  cfg.add_message_type<pool_health>("zenws.pool_health");
+}
+
 pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, caf::actor handler) {
   return caf::actor_cast<pool_actor>(sys.spawn(pool, &io, std::move(spec), std::move(handler)));
 }

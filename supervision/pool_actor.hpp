@@ -23,6 +23,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/typed_actor.hpp>
 
 #include "zenws/actors/connection_protocol.hpp"
@@ -99,6 +100,10 @@ using pool_actor = caf::typed_actor<
 
     /// Removes a slot (scale down): its connection is closed with 1000 and not restarted.
     caf::replies_to<remove_slot_atom, std::uint32_t>::with<bool>>;
+
+/// Registers the pool's message types (slot_health, pool_health) with `cfg`, in addition to
+/// register_types(): needed to print them and to reach a pool through CAF's middleman.
+void register_pool_types(caf::actor_system_config& cfg);
 
 /// Spawns a pool of `spec.pool.size` connections reporting to `handler` and connects them.
 /// The io runtime must outlive the pool.

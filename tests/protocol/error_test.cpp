@@ -70,6 +70,10 @@ const code_row all_codes[] = {
     {errc::closed, 105, "closed", category::internal, fatal},
     {errc::restart_intensity_exceeded, 106, "restart_intensity_exceeded", category::internal,
      fatal},
+    {errc::bad_name, 107, "bad_name", category::internal, fatal},
+    {errc::name_taken, 108, "name_taken", category::internal, fatal},
+    {errc::name_unknown, 109, "name_unknown", category::internal, recoverable},
+    {errc::name_type_mismatch, 110, "name_type_mismatch", category::internal, fatal},
     {errc::no_connections, 11, "no_connections", category::network, recoverable},
 };
 
