@@ -692,6 +692,8 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
   init.config = std::move(config);
   init.options = std::move(options);
   init.handler = std::move(handler);
+  if (init.options.link_handler && init.handler)
+    self->link_to(init.handler);
   return {
       // -- user interface --
       [=](caf::connect_atom) -> caf::result<upgrade_response> {

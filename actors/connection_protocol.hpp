@@ -117,6 +117,12 @@ using bootstrap_fn = std::function<std::vector<bootstrap_call>()>;
 struct connection_options {
   subscription_dialect dialect; ///< Deribit's by default
   bootstrap_fn bootstrap;       ///< empty = no requests before ready
+  /// Link the connection to its handler: a handler that dies abnormally (an exception in its
+  /// code, a kill) takes the connection down with the same reason, and the other way round.
+  /// ZenWebsocket's handler runs inside the connection's process; this is that contract for a
+  /// handler that is an actor of its own. Off by default (one handler may serve many
+  /// connections).
+  bool link_handler = false;
 };
 
 // -- the typed interface --------------------------------------------------------------------------

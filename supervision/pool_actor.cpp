@@ -28,6 +28,7 @@ steady_time now() {
 struct slot {
   std::uint32_t id = 0;
   connection_actor conn;
+  caf::actor handler;           ///< the slot's own handler (handler_factory), else null
   std::uint64_t generation = 0; ///< bumped per spawned actor: replies of an old one are ignored
   bool ready = false;           ///< connected and restored
   bool restoring = true;        ///< connect or restore of this generation still under way
@@ -38,6 +39,14 @@ struct slot {
   std::chrono::microseconds p99{0};
   std::vector<caf::typed_response_promise<std::uint32_t>> ready_promises;
 };
+
+/// Ends the slot's own handler, if it has one (a linked handler outlives a connection that
+/// ended normally).
+void end_handler(slot& s) {
+  if (s.handler)
+    caf::anon_send_exit(s.handler, caf::exit_reason::user_shutdown);
+  s.handler = nullptr;
+}
 
 /// Response promises the pool still owes, so that they can all be answered when the pool ends:
 /// CAF drops an unanswered promise silently when its actor dies. Each is answered once: it
@@ -110,6 +119,7 @@ struct pool_data {
           rp.deliver(gone);
       if (s.conn)
         caf::anon_send_exit(s.conn, caf::exit_reason::user_shutdown);
+      end_handler(s);
     }
   }
 
@@ -156,15 +166,24 @@ void fail_start(self_pointer self, slot& s, const caf::error& why) {
   self->send_exit(s.conn, why ? why : make_error(failure{errc::internal_error, "start failed"}));
 }
 
-/// Spawns the slot's connection (generation + 1), connects it and restores its subscriptions.
+/// Spawns the slot's connection (generation + 1), with a fresh handler of its own when the spec
+/// has a factory, connects it and restores its subscriptions.
 void start(self_pointer self, slot& s) {
   auto& st = self->state;
   ++s.generation;
   s.ready = false;
   s.restoring = true;
   s.pending = 0;
-  s.conn =
-      spawn_connection(self->system(), *st.io, st.spec.connection, st.spec.options, st.handler);
+  auto options = st.spec.options;
+  auto handler = st.handler;
+  if (st.spec.handler_factory) {
+    end_handler(s);
+    s.handler = st.spec.handler_factory(self->system(), s.id);
+    handler = s.handler;
+    options.link_handler = true;
+  }
+  s.conn = spawn_connection(self->system(), *st.io, st.spec.connection, std::move(options),
+                            std::move(handler));
   self->monitor(s.conn);
   const auto id = s.id;
   const auto generation = s.generation;
@@ -213,6 +232,7 @@ void on_down(self_pointer self, caf::down_msg& msg) {
   auto* s = st.find(msg.source);
   if (!s)
     return; // a removed slot's connection
+  end_handler(*s);
   if (msg.reason == caf::exit_reason::normal || msg.reason == caf::exit_reason::user_shutdown) {
     st.slots.erase(st.slots.begin() + (s - st.slots.data()));
     return;

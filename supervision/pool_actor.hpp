@@ -18,6 +18,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,11 @@ struct pool_spec {
   connection_config connection;
   connection_options options; ///< the adapter's dialect and bootstrap
   pool_config pool;
+  /// When set, every connection gets a handler of its own from this factory (called on the
+  /// pool's thread at each start and restart, with the slot's id) instead of the shared handler
+  /// given to spawn_pool, and the two are linked (connection_options::link_handler): a handler
+  /// that throws takes its connection down, and the pool restarts both.
+  std::function<caf::actor(caf::actor_system&, std::uint32_t slot)> handler_factory;
 };
 
 /// One slot as the pool sees it.
@@ -105,7 +111,8 @@ using pool_actor = caf::typed_actor<
 /// register_types(): needed to print them and to reach a pool through CAF's middleman.
 void register_pool_types(caf::actor_system_config& cfg);
 
-/// Spawns a pool of `spec.pool.size` connections reporting to `handler` and connects them.
+/// Spawns a pool of `spec.pool.size` connections reporting to `handler` (or to handlers from
+/// `spec.handler_factory`; `handler` may then be null) and connects them.
 /// The io runtime must outlive the pool.
 pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, caf::actor handler);
 

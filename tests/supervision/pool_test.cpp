@@ -72,6 +72,78 @@ TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection; the 
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
+namespace {
+
+/// Handlers from a factory: each counts itself in `alive` while it lives and throws on "boom".
+struct fragile_handlers {
+  std::shared_ptr<std::atomic<int>> spawned = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> alive = std::make_shared<std::atomic<int>>(0);
+
+  caf::actor operator()(caf::actor_system& sys, std::uint32_t) const {
+    ++*spawned;
+    ++*alive;
+    return sys.spawn([alive = alive](caf::event_based_actor* self) -> caf::behavior {
+      self->set_default_handler(caf::drop);
+      self->attach_functor([alive] { --*alive; });
+      return {[](const zenws::text_frame& f) {
+        if (f.data == "boom")
+          throw std::runtime_error("handler bug");
+      }};
+    });
+  }
+};
+
+bool eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 500; ++i) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a handler that throws takes its connection down; the pool restarts "
+                           "both and restores the subscriptions") {
+  fragile_handlers handlers;
+  auto s = spec(2);
+  s.handler_factory = handlers;
+  auto pool = zenws::spawn_pool(sys, io, s, caf::actor{});
+  REQUIRE(ready(pool, 2));
+  CHECK(*handlers.spawned == 2);
+  std::optional<zenws::subscription_outcome> outcome;
+  self->request(pool, wait, zenws::subscribe_atom::value, std::vector<std::string>{"book", "bad"})
+      .receive([&](zenws::subscription_outcome& o) { outcome = o; }, [](caf::error&) {});
+  REQUIRE(outcome);
+  CHECK(outcome->accepted == std::vector<std::string>{"book"});
+
+  server.broadcast(kit::frame{0, false, "boom"}); // both handlers throw
+  REQUIRE(server.wait_for_sessions(4, wait));
+  REQUIRE(ready(pool, 2));
+  const auto h = health(pool);
+  CHECK(h.restarts == 2);
+  for (const auto& slot : h.slots)
+    CHECK(slot.restarts == 1);
+  CHECK(*handlers.spawned == 4);
+  CHECK(eventually([&] { return *handlers.alive == 2; }));
+  // The slot that held "book" subscribed again on its new session (3 or 4), and only there.
+  const auto frames = server.frames();
+  CHECK(std::count_if(frames.begin(), frames.end(), [](const kit::frame& f) {
+          return f.session > 2 && f.data.find(R"("channels":["book"])") != std::string::npos;
+        }) == 1);
+  CHECK(request(pool, "public/get_time").first);
+
+  // Handlers end with their slot and with the pool.
+  bool removed = false;
+  self->request(pool, wait, zenws::remove_slot_atom::value, h.slots[0].slot)
+      .receive([&](bool ok) { removed = ok; }, [](caf::error&) {});
+  CHECK(removed);
+  CHECK(eventually([&] { return *handlers.alive == 1; }));
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+  CHECK(eventually([&] { return *handlers.alive == 0; }));
+}
+
 TEST_CASE_FIXTURE(fixture, "a connection that ends normally is not restarted") {
   auto pool = zenws::spawn_pool(sys, io, spec(2), handler);
   REQUIRE(ready(pool, 2));
