@@ -104,4 +104,34 @@ struct fixture {
   }
 };
 
+/// A handler_factory whose handlers count themselves in `alive` while they live and throw on the
+/// text "boom".
+struct fragile_handlers {
+  std::shared_ptr<std::atomic<int>> spawned = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> alive = std::make_shared<std::atomic<int>>(0);
+
+  caf::actor operator()(caf::actor_system& sys, std::uint32_t) const {
+    ++*spawned;
+    ++*alive;
+    return sys.spawn([alive = alive](caf::event_based_actor* self) -> caf::behavior {
+      self->set_default_handler(caf::drop);
+      self->attach_functor([alive] { --*alive; });
+      return {[](const zenws::text_frame& f) {
+        if (f.data == "boom")
+          throw std::runtime_error("handler bug");
+      }};
+    });
+  }
+};
+
+/// Polls `condition` for up to 5 s.
+inline bool eventually(const std::function<bool()>& condition) {
+  for (int i = 0; i < 500; ++i) {
+    if (condition())
+      return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
 } // namespace pool_test

@@ -5,7 +5,9 @@
 
 #include "pool_fixture.hpp"
 
+using pool_test::eventually;
 using pool_test::fixture;
+using pool_test::fragile_handlers;
 using pool_test::wait;
 
 TEST_CASE_FIXTURE(fixture, "balanced requests spread over the ready connections") {
@@ -71,38 +73,6 @@ TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection; the 
   CHECK(health(pool).slots[0].restarts == 1);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
-
-namespace {
-
-/// Handlers from a factory: each counts itself in `alive` while it lives and throws on "boom".
-struct fragile_handlers {
-  std::shared_ptr<std::atomic<int>> spawned = std::make_shared<std::atomic<int>>(0);
-  std::shared_ptr<std::atomic<int>> alive = std::make_shared<std::atomic<int>>(0);
-
-  caf::actor operator()(caf::actor_system& sys, std::uint32_t) const {
-    ++*spawned;
-    ++*alive;
-    return sys.spawn([alive = alive](caf::event_based_actor* self) -> caf::behavior {
-      self->set_default_handler(caf::drop);
-      self->attach_functor([alive] { --*alive; });
-      return {[](const zenws::text_frame& f) {
-        if (f.data == "boom")
-          throw std::runtime_error("handler bug");
-      }};
-    });
-  }
-};
-
-bool eventually(const std::function<bool()>& condition) {
-  for (int i = 0; i < 500; ++i) {
-    if (condition())
-      return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return false;
-}
-
-} // namespace
 
 TEST_CASE_FIXTURE(fixture, "a handler that throws takes its connection down; the pool restarts "
                            "both and restores the subscriptions") {
