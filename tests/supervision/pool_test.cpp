@@ -248,3 +248,54 @@ TEST_CASE_FIXTURE(fixture, "requests waiting in a pool that ends are answered, o
   CHECK(closed == 5);
   self->send_exit(relay, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(fixture, "pools nested under a user's supervisor: a failure is the parent's "
+                           "message, the sibling is untouched, the parent's end ends both") {
+  auto failing = spec(1);
+  failing.pool.max_restarts = 0;
+  auto a = zenws::spawn_pool(sys, io, failing, handler);
+  auto b = zenws::spawn_pool(sys, io, spec(2), handler);
+  REQUIRE(ready(a, 1));
+  REQUIRE(ready(b, 2));
+  // The user's supervisor links to its pools and traps their exits, forwarding them here.
+  auto sink = caf::actor_cast<caf::actor>(self);
+  auto parent = sys.spawn([=](caf::event_based_actor* p) -> caf::behavior {
+    p->link_to(a);
+    p->link_to(b);
+    p->set_exit_handler([=](caf::exit_msg& msg) {
+      if (msg.source == a.address() || msg.source == b.address())
+        p->send(sink, zenws::to_failure(msg.reason).code == errc::restart_intensity_exceeded,
+                msg.source == a.address());
+      else
+        p->quit(msg.reason);
+    });
+    return {[](int) {}};
+  });
+  const auto b_before = health(b);
+
+  self->send_exit(health(a).slots[0].connection, caf::exit_reason::kill);
+  bool intensity = false;
+  bool from_a = false;
+  self->receive(
+      [&](bool is_intensity, bool is_a) {
+        intensity = is_intensity;
+        from_a = is_a;
+      },
+      caf::after(wait) >> [] { FAIL("the parent saw no exit"); });
+  CHECK(intensity);
+  CHECK(from_a);
+  const auto b_after = health(b);
+  CHECK(b_after.restarts == 0);
+  REQUIRE(b_after.slots.size() == 2);
+  CHECK(b_after.slots[0].connection == b_before.slots[0].connection);
+  CHECK(b_after.slots[1].connection == b_before.slots[1].connection);
+  CHECK(request(b, "public/get_time").first);
+
+  self->monitor(b);
+  self->send_exit(parent, caf::exit_reason::user_shutdown);
+  self->receive([](caf::down_msg&) {},
+                caf::after(wait) >> [] { FAIL("pool b outlived its parent"); });
+  // Pool a's session ended when a gave up; b's two end with b.
+  for (kit::session_id session = 1; session <= 3; ++session)
+    CHECK(server.wait_for_end(session, wait));
+}
