@@ -292,9 +292,11 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
   waiter w;
   w.rpc = self->make_response_promise<rpc_response>();
   auto rp = w.rpc;
+  // Once a promise exists, CAF ignores the handler's return value: a refusal must go through
+  // the promise, or the requester never hears back.
   if (auto refused = issue_request(self, id, json_rpc::build_request(id, method, params),
                                    std::move(w), timeout_or_default(st, timeout)))
-    return make_error(refused);
+    rp.deliver(make_error(refused));
   return rp;
 }
 
@@ -312,8 +314,10 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
   w.sub = self->make_response_promise<subscription_outcome>();
   auto rp = w.sub;
   if (auto refused =
-          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request))
-    return make_error(refused);
+          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request)) {
+    rp.deliver(make_error(refused)); // through the promise, as in user_request
+    return rp;
+  }
   st.subscriptions.sent(id, op, std::move(channels));
   return rp;
 }
@@ -694,6 +698,8 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
   init.handler = std::move(handler);
   if (init.options.link_handler && init.handler)
     self->link_to(init.handler);
+  init.subscriptions.adopt(init.options.restore_subscriptions);
+  init.options.restore_subscriptions = {};
   return {
       // -- user interface --
       [=](caf::connect_atom) -> caf::result<upgrade_response> {
@@ -733,6 +739,7 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
       [=](caf::get_atom, metrics_atom) { return metrics_of(self->state); },
       [=](caf::get_atom, upgrade_atom) { return self->state.last_upgrade; },
       [=](caf::get_atom, heartbeat_atom) { return self->state.heartbeat.health(now()); },
+      [=](caf::get_atom, subscribe_atom) { return self->state.subscriptions.restore_list(); },
       // -- transport events --
       [=](ws_open_atom, std::uint64_t attempt, upgrade_response& response) {
         auto& st = self->state;

@@ -644,3 +644,44 @@ TEST_CASE_FIXTURE(fixture, "text_ping: our text pings, the server's pongs, RTT m
   server.silent();
   CHECK(next("disconnected").error.code == errc::stale);
 }
+
+TEST_CASE_FIXTURE(fixture,
+                  "a request the write queue refuses still ends, once, as write_queue_full") {
+  kit::test_server server;
+  server.set_responder(kit::json_rpc_venue());
+  auto config = fast_config(server.url("/"));
+  config.max_write_queue = 2;
+  config.timeouts.request = 500ms;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  server.stall(*server.wait_for_sessions(1, wait)); // nothing is read: the socket fills up
+  const std::string big = R"({"blob":")" + std::string(1 << 20, 'x') + R"("})";
+  constexpr int requests = 40;
+  auto sink = caf::actor_cast<caf::actor>(self);
+  auto relay = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    for (int i = 0; i < requests; ++i)
+      a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value,
+                 std::string{"public/test"}, big, caf::timespan{500ms})
+          .then([=](zenws::rpc_response&) { a->send(sink, static_cast<int>(errc::none)); },
+                [=](caf::error& err) {
+                  a->send(sink, static_cast<int>(zenws::to_failure(err).code));
+                });
+    return {[](double) {}};
+  });
+  std::map<errc, int> endings;
+  int total = 0;
+  for (int i = 0; i < requests; ++i)
+    self->receive(
+        [&](int code) {
+          ++endings[static_cast<errc>(code)];
+          ++total;
+        },
+        caf::after(wait) >> [] {});
+  CHECK(total == requests);
+  CHECK(endings[errc::write_queue_full] >= 1);
+  CHECK(endings[errc::write_queue_full] + endings[errc::request_timeout] +
+            endings[errc::disconnected] ==
+        requests);
+  self->send_exit(relay, caf::exit_reason::user_shutdown);
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+}
