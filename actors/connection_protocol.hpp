@@ -123,6 +123,10 @@ struct connection_options {
   /// handler that is an actor of its own. Off by default (one handler may serve many
   /// connections).
   bool link_handler = false;
+  /// Channels a previous connection held, restored before this one first reports ready, as
+  /// after a reconnect (the pool hands a replacement its slot's channels this way). Channels
+  /// the server refuses leave the set.
+  std::vector<std::string> restore_subscriptions;
 };
 
 // -- the typed interface --------------------------------------------------------------------------
@@ -173,6 +177,9 @@ using connection_actor = caf::typed_actor<
 
     /// Unsubscribes; the channels leave the restore set at once.
     caf::replies_to<unsubscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
+
+    /// The restore set: the confirmed channels, sorted.
+    caf::replies_to<caf::get_atom, subscribe_atom>::with<std::vector<std::string>>,
 
     /// Drops the current connection (or the wait for the next attempt) and connects again with
     /// the same config, counting retries afresh. Replies like connect.

@@ -46,11 +46,16 @@
 #include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
+#include "figures.hpp"
+
 namespace {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace kit = zenws::testing;
+using zenws_bench::print_ratio;
+using zenws_bench::print_row;
+using zenws_bench::summarize;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 using micros = std::chrono::duration<double, std::micro>;
@@ -59,20 +64,6 @@ constexpr const char* test_request =
     R"({"jsonrpc":"2.0","method":"heartbeat","params":{"type":"test_request"}})";
 constexpr const char* market_data =
     R"({"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.raw","data":{"type":"change","timestamp":1700000000000,"change_id":1,"bids":[["new",43000.5,1200.0]],"asks":[["delete",43001.0,0.0]]}}})";
-
-struct figures {
-  double p50 = 0, p99 = 0, max = 0;
-};
-
-figures summarize(std::vector<double> us) {
-  std::sort(us.begin(), us.end());
-  auto at = [&](double p) { return us[static_cast<std::size_t>(p * double(us.size() - 1))]; };
-  return {at(0.5), at(0.99), us.back()};
-}
-
-void print_row(const char* what, const figures& f) {
-  std::printf("  %-34s p50 %9.1f us   p99 %9.1f us   max %9.1f us\n", what, f.p50, f.p99, f.max);
-}
 
 // -- 1. heartbeat answer latency ----------------------------------------------------------------
 
@@ -380,8 +371,8 @@ int main(int argc, char** argv) {
   print_row("raw Beast, 50k msgs/s market data", beast_loaded);
   print_row("zenws, 50k msgs/s market data", zenws_loaded);
   print_row("zenws, no market data", zenws_idle);
-  std::printf("  %-34s p50 %8.2fx    p99 %8.2fx\n\n", "ratio zenws/Beast under load",
-              zenws_loaded.p50 / beast_loaded.p50, zenws_loaded.p99 / beast_loaded.p99);
+  print_ratio("ratio zenws/Beast under load", zenws_loaded, beast_loaded);
+  std::printf("\n");
 
   std::printf("restart to ready: new server listening -> 100 channels subscribed again; "
               "%d restarts each (retry every 5 ms)\n",
@@ -390,7 +381,6 @@ int main(int argc, char** argv) {
   const auto zenws_ready = summarize(zenws_restart(sys, io, rounds));
   print_row("raw Beast (connect, upgrade, subscribe)", beast_ready);
   print_row("zenws (reconnect policy, restore)", zenws_ready);
-  std::printf("  %-34s p50 %8.2fx    p99 %8.2fx\n", "ratio zenws/Beast",
-              zenws_ready.p50 / beast_ready.p50, zenws_ready.p99 / beast_ready.p99);
+  print_ratio("ratio zenws/Beast", zenws_ready, beast_ready);
   return 0;
 }

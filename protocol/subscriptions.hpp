@@ -81,6 +81,12 @@ public:
   /// Request `id` failed as a whole (server error, timeout, disconnect).
   std::optional<subscription_outcome> on_failed(json_rpc::request_id id, const failure& why);
 
+  /// Channels confirmed on an earlier connection (a supervisor hands a replacement the channels
+  /// of the one it replaces): they join the restore set as if confirmed here.
+  void adopt(const std::vector<std::string>& channels) {
+    active_.insert(channels.begin(), channels.end());
+  }
+
   /// The restore set: confirmed channels, sorted.
   const std::set<std::string>& active() const noexcept { return active_; }
 

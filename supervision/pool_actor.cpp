@@ -31,7 +31,7 @@ struct slot {
   caf::actor handler;           ///< the slot's own handler (handler_factory), else null
   std::uint64_t generation = 0; ///< bumped per spawned actor: replies of an old one are ignored
   bool ready = false;           ///< connected and restored
-  bool restoring = true;        ///< connect or restore of this generation still under way
+  bool restoring = true;        ///< this generation has not yet answered its first connect
   std::uint64_t pending = 0;
   error_memory errors;
   std::uint64_t restarts = 0;
@@ -166,8 +166,23 @@ void fail_start(self_pointer self, slot& s, const caf::error& why) {
   self->send_exit(s.conn, why ? why : make_error(failure{errc::internal_error, "start failed"}));
 }
 
+/// The slot's channels as its connection reports them, after a restore that may have refused
+/// some. Replies come in order, so a later pool subscribe still adds to what this sets.
+void sync_subscriptions(self_pointer self, const slot& s) {
+  const auto id = s.id;
+  const auto generation = s.generation;
+  self->request(s.conn, caf::infinite, caf::get_atom::value, subscribe_atom::value)
+      .then(
+          [=](std::vector<std::string>& channels) {
+            if (auto* sp = self->state.current(id, generation))
+              sp->subscriptions = {channels.begin(), channels.end()};
+          },
+          [](caf::error&) {});
+}
+
 /// Spawns the slot's connection (generation + 1), with a fresh handler of its own when the spec
-/// has a factory, connects it and restores its subscriptions.
+/// has a factory, and connects it. The connection restores the slot's channels itself, before
+/// it reports connected (connection_options::restore_subscriptions).
 void start(self_pointer self, slot& s) {
   auto& st = self->state;
   ++s.generation;
@@ -175,6 +190,7 @@ void start(self_pointer self, slot& s) {
   s.restoring = true;
   s.pending = 0;
   auto options = st.spec.options;
+  options.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
   auto handler = st.handler;
   if (st.spec.handler_factory) {
     end_handler(s);
@@ -193,22 +209,9 @@ void start(self_pointer self, slot& s) {
             auto* sp = self->state.current(id, generation);
             if (!sp)
               return;
-            if (sp->subscriptions.empty())
-              return mark_ready(self, *sp);
-            std::vector<std::string> channels(sp->subscriptions.begin(), sp->subscriptions.end());
-            self->request(sp->conn, caf::infinite, subscribe_atom::value, std::move(channels))
-                .then(
-                    [=](subscription_outcome& outcome) {
-                      if (auto* restored = self->state.current(id, generation)) {
-                        restored->subscriptions = {outcome.accepted.begin(),
-                                                   outcome.accepted.end()};
-                        mark_ready(self, *restored);
-                      }
-                    },
-                    [=](caf::error& err) {
-                      if (auto* failed = self->state.current(id, generation))
-                        fail_start(self, *failed, err);
-                    });
+            mark_ready(self, *sp);
+            if (!sp->subscriptions.empty())
+              sync_subscriptions(self, *sp);
           },
           [=](caf::error& err) {
             if (auto* sp = self->state.current(id, generation))

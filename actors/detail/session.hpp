@@ -305,6 +305,14 @@ void session<Stream>::do_resolve() {
   phase_ = phase::resolving;
   step_started_ = clock::now();
   arm_timer(config_.timeouts.connect, errc::connect_timeout);
+  // An IP literal needs no lookup; asio's resolver would still pass it to getaddrinfo on its
+  // own thread, two thread hops for nothing.
+  error_code not_literal;
+  const auto address = asio::ip::make_address(connect_host(), not_literal);
+  if (!not_literal)
+    return on_resolve({},
+                      tcp::resolver::results_type::create({address, connect_port()}, connect_host(),
+                                                          std::to_string(connect_port())));
   resolver_.async_resolve(
       connect_host(), std::to_string(connect_port()),
       beast::bind_front_handler(&session::on_resolve, this->shared_from_this()));

@@ -685,3 +685,23 @@ TEST_CASE_FIXTURE(fixture,
   self->send_exit(relay, caf::exit_reason::user_shutdown);
   self->send_exit(conn, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(fixture,
+                  "channels handed over at spawn are restored before the first connected") {
+  kit::test_server server;
+  server.set_responder(kit::json_rpc_venue());
+  zenws::connection_options options;
+  options.restore_subscriptions = {"a", "bad1", "b"};
+  auto conn = spawn(fast_config(server.url("/")), options);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  const auto restored = next();
+  CHECK(restored.tag == "restored");
+  CHECK(restored.accepted == std::vector<std::string>{"a", "b"});
+  CHECK(restored.rejected == std::vector<std::string>{"bad1"});
+  CHECK(next().tag == "connected");
+  const auto [channels, err] =
+      ask<std::vector<std::string>>(conn, caf::get_atom::value, zenws::subscribe_atom::value);
+  REQUIRE(channels);
+  CHECK(*channels == std::vector<std::string>{"a", "b"});
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+}
