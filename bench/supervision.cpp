@@ -62,6 +62,7 @@ constexpr const char* auth_params = R"({"grant_type":"client_credentials","clien
 
 std::vector<std::string> channels(int n) {
   std::vector<std::string> out;
+  out.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i)
     out.push_back("book.INSTRUMENT-" + std::to_string(i) + ".raw");
   return out;
@@ -174,8 +175,8 @@ std::vector<double> beast_connect_to_ready(const kit::test_server& server, int r
 
 /// Sends `count` requests one after the other to `target`, balanced (a pool) or direct (a
 /// connection), and hands the round trips to `out`.
-caf::behavior rtt_driver(caf::event_based_actor* self, caf::actor target, bool balanced, int count,
-                         std::promise<std::vector<double>>* out) {
+caf::behavior rtt_driver(caf::event_based_actor* self, const caf::actor& target, bool balanced,
+                         int count, std::promise<std::vector<double>>* out) {
   auto samples = std::make_shared<std::vector<double>>();
   auto next = std::make_shared<std::function<void()>>();
   *next = [=] {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -160,8 +161,9 @@ void mark_ready(self_pointer self, slot& s) {
   s.ready_promises.clear();
 }
 
-/// A connection that cannot be brought up counts as a crash: it is replaced (within the
-/// restart intensity) rather than left idle.
+/// A connection that cannot be brought up, or that gave up reconnecting, counts as a crash:
+/// it is replaced (within the restart intensity), or ends the pool when its error is fatal,
+/// rather than left idle.
 void fail_start(self_pointer self, slot& s, const caf::error& why) {
   self->send_exit(s.conn, why ? why : make_error(failure{errc::internal_error, "start failed"}));
 }
@@ -228,8 +230,20 @@ void add_slot(self_pointer self) {
   start(self, st.slots.back());
 }
 
-/// A connection actor died: transient slots end with it; others are restarted, unless that
-/// exceeds the restart intensity, which ends the pool.
+/// The zenws failure in `reason` if it is fatal (bad credentials, a refused upgrade, an invalid
+/// config): a replacement from the same spec would meet it again.
+std::optional<failure> fatal_failure(const caf::error& reason) {
+  if (reason.category() != error_category_atom)
+    return std::nullopt; // a kill, an exception: worth a restart
+  auto f = to_failure(reason);
+  if (!is_fatal(f.code))
+    return std::nullopt;
+  return f;
+}
+
+/// A connection actor died: transient slots end with it; a fatal zenws error ends the pool with
+/// that error; others are restarted, unless that exceeds the restart intensity, which ends the
+/// pool.
 void on_down(self_pointer self, caf::down_msg& msg) {
   auto& st = self->state;
   auto* s = st.find(msg.source);
@@ -238,6 +252,12 @@ void on_down(self_pointer self, caf::down_msg& msg) {
   end_handler(*s);
   if (msg.reason == caf::exit_reason::normal || msg.reason == caf::exit_reason::user_shutdown) {
     st.slots.erase(st.slots.begin() + (s - st.slots.data()));
+    return;
+  }
+  if (auto fatal = fatal_failure(msg.reason)) {
+    fatal->detail = "connection " + std::to_string(s->id) +
+                    " failed for good; its replacement would fail the same way: " + fatal->detail;
+    self->quit(make_error(*fatal));
     return;
   }
   if (!st.intensity.allow(now())) {
@@ -362,6 +382,13 @@ void route_send(self_pointer self, std::uint64_t rp, text_frame f, std::vector<s
 
 // -- observing ------------------------------------------------------------------------------------
 
+/// Why a member that gave up is replaced: its last error, or a plain note when it had none.
+failure gave_up(failure last) {
+  if (!last)
+    return {errc::not_connected, "the connection gave up without recording why"};
+  return last;
+}
+
 void refresh_metrics(self_pointer self) {
   for (auto& s : self->state.slots) {
     const auto id = s.id;
@@ -369,11 +396,15 @@ void refresh_metrics(self_pointer self) {
     self->request(s.conn, std::chrono::seconds{1}, caf::get_atom::value, metrics_atom::value)
         .then(
             [=](connection_metrics& m) {
-              if (auto* sp = self->state.current(id, generation)) {
-                sp->p99 = m.latency.p99;
-                if (!sp->restoring)
-                  sp->ready = m.state == connection_state::connected;
-              }
+              auto* sp = self->state.current(id, generation);
+              if (!sp)
+                return;
+              sp->p99 = m.latency.p99;
+              if (sp->restoring)
+                return;
+              sp->ready = m.state == connection_state::connected;
+              if (m.state == connection_state::disconnected) // it gave up: a failed member
+                fail_start(self, *sp, make_error(gave_up(m.last_error)));
             },
             [](caf::error&) {});
   }

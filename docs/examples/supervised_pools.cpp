@@ -44,7 +44,7 @@ void start_pool(desk_actor* self, zenws::io_runtime* io, const std::string& venu
 }
 
 caf::behavior desk(desk_actor* self, zenws::io_runtime* io,
-                   std::map<std::string, zenws::pool_spec> venues, caf::actor handler) {
+                   std::map<std::string, zenws::pool_spec> venues, const caf::actor& handler) {
   self->state.venues = std::move(venues);
   for (const auto& [venue, spec] : self->state.venues)
     start_pool(self, io, venue, handler);

@@ -299,3 +299,34 @@ TEST_CASE_FIXTURE(fixture, "pools nested under a user's supervisor: a failure is
   for (kit::session_id session = 1; session <= 3; ++session)
     CHECK(server.wait_for_end(session, wait));
 }
+
+TEST_CASE_FIXTURE(fixture, "a member that gives up reconnecting is replaced") {
+  auto s = spec(2);
+  s.connection.reconnect.retry_count = 2;
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  REQUIRE(ready(pool, 2));
+  server.set_accept_mode(kit::accept_mode::reset); // its retries meet resets (recoverable)
+  server.reset(1);
+  REQUIRE(eventually([&] { return health(pool).restarts >= 1; }));
+  server.set_accept_mode(kit::accept_mode::serve);
+  REQUIRE(ready(pool, 2));
+  CHECK(request(pool, "public/get_time").first);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a member that fails for good ends the pool with its fatal error, "
+                           "without restarts") {
+  auto pool = zenws::spawn_pool(sys, io, spec(2), handler);
+  REQUIRE(ready(pool, 2));
+  self->monitor(pool);
+  server.refuse_upgrade(401, "key revoked"); // fatal: the same spec cannot succeed
+  server.reset(1);
+  zenws::failure reason;
+  self->receive([&](caf::down_msg& msg) { reason = zenws::to_failure(msg.reason); },
+                caf::after(wait) >> [] { FAIL("the pool did not end"); });
+  CHECK(reason.code == errc::upgrade_rejected);
+  CHECK(reason.http_status == 401);
+  CHECK(reason.detail.find("failed for good") != std::string::npos);
+  std::this_thread::sleep_for(100ms);
+  CHECK(server.accepted_connections() == 3); // two, then one refused reconnect; no restart
+}
