@@ -46,6 +46,7 @@
 #include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
+#include "channels.hpp"
 #include "figures.hpp"
 
 namespace {
@@ -53,8 +54,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace kit = zenws::testing;
+using zenws_bench::channels;
 using zenws_bench::print_ratio;
 using zenws_bench::print_row;
+using zenws_bench::subscribe_params;
 using zenws_bench::summarize;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
@@ -228,14 +231,6 @@ std::chrono::microseconds downtime(int i) {
   return 20ms + std::chrono::microseconds{(i * 7919) % 5000};
 }
 
-std::vector<std::string> channels(int n) {
-  std::vector<std::string> out;
-  out.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i)
-    out.push_back("book.INSTRUMENT-" + std::to_string(i) + ".raw");
-  return out;
-}
-
 std::vector<double> zenws_restart(caf::actor_system& sys, zenws::io_runtime& io, int rounds) {
   auto server = std::make_unique<kit::test_server>();
   server->set_responder(kit::json_rpc_venue());
@@ -299,13 +294,8 @@ std::vector<double> beast_restart(int rounds) {
   auto server = std::make_unique<kit::test_server>();
   server->set_responder(kit::json_rpc_venue());
   const auto port = server->port();
-  const auto subscribe = zenws::json_rpc::build_request(1, "public/subscribe", [] {
-    std::string p = R"({"channels":[)";
-    const auto list = channels(100);
-    for (std::size_t i = 0; i < list.size(); ++i)
-      p += (i ? ",\"" : "\"") + list[i] + "\"";
-    return p + "]}";
-  }());
+  const auto subscribe =
+      zenws::json_rpc::build_request(1, "public/subscribe", subscribe_params(channels(100)));
   std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     server.reset();

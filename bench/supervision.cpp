@@ -39,6 +39,7 @@
 #include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
 
+#include "channels.hpp"
 #include "figures.hpp"
 
 namespace {
@@ -46,8 +47,10 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace kit = zenws::testing;
+using zenws_bench::channels;
 using zenws_bench::print_ratio;
 using zenws_bench::print_row;
+using zenws_bench::subscribe_params;
 using zenws_bench::summarize;
 using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
@@ -58,21 +61,6 @@ constexpr const char* auth_params = R"({"grant_type":"client_credentials","clien
 [[noreturn]] void fail(const char* what) {
   std::fprintf(stderr, "%s\n", what);
   std::exit(1);
-}
-
-std::vector<std::string> channels(int n) {
-  std::vector<std::string> out;
-  out.reserve(static_cast<std::size_t>(n));
-  for (int i = 0; i < n; ++i)
-    out.push_back("book.INSTRUMENT-" + std::to_string(i) + ".raw");
-  return out;
-}
-
-std::string channel_params(const std::vector<std::string>& list) {
-  std::string p = R"({"channels":[)";
-  for (std::size_t i = 0; i < list.size(); ++i)
-    p += (i ? ",\"" : "\"") + list[i] + "\"";
-  return p + "]}";
 }
 
 /// A synchronous Beast client on 127.0.0.1:`port`.
@@ -159,7 +147,7 @@ std::vector<double> zenws_crash_to_ready(caf::actor_system& sys, zenws::io_runti
 std::vector<double> beast_connect_to_ready(const kit::test_server& server, int rounds) {
   const auto auth = zenws::json_rpc::build_request(1, "public/auth", auth_params);
   const auto subscribe =
-      zenws::json_rpc::build_request(2, "public/subscribe", channel_params(channels(100)));
+      zenws::json_rpc::build_request(2, "public/subscribe", subscribe_params(channels(100)));
   std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     const auto start = clock_type::now();
