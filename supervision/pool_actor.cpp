@@ -38,6 +38,7 @@ struct slot {
   std::uint64_t restarts = 0;
   std::set<std::string> subscriptions;
   std::chrono::microseconds p99{0};
+  connection_state state = connection_state::idle; ///< from its metrics and the pool's own view
   std::vector<caf::typed_response_promise<std::uint32_t>> ready_promises;
 };
 
@@ -155,6 +156,7 @@ using self_pointer = pool_impl::stateful_pointer<pool_data>;
 
 void mark_ready(self_pointer self, slot& s) {
   s.restoring = false;
+  s.state = connection_state::connected;
   s.ready = true;
   for (auto& rp : s.ready_promises)
     rp.deliver(s.id);
@@ -189,6 +191,7 @@ void start(self_pointer self, slot& s) {
   auto& st = self->state;
   ++s.generation;
   s.ready = false;
+  s.state = connection_state::connecting;
   s.restoring = true;
   s.pending = 0;
   auto options = st.spec.options;
@@ -400,6 +403,7 @@ void refresh_metrics(self_pointer self) {
               if (!sp)
                 return;
               sp->p99 = m.latency.p99;
+              sp->state = m.state;
               if (sp->restoring)
                 return;
               sp->ready = m.state == connection_state::connected;
@@ -417,8 +421,8 @@ pool_health health_of(pool_data& st) {
   h.restarts = st.restarts;
   h.recent_restarts = st.intensity.recent(t);
   for (const auto& s : st.slots)
-    h.slots.push_back(slot_health{s.id, s.ready, st.score(s, t), s.pending, s.errors.count(t),
-                                  s.restarts, s.subscriptions.size(), s.conn});
+    h.slots.push_back(slot_health{s.id, s.ready, s.state, s.p99, st.score(s, t), s.pending,
+                                  s.errors.count(t), s.restarts, s.subscriptions.size(), s.conn});
   return h;
 }
 

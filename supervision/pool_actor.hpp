@@ -65,12 +65,14 @@ struct pool_spec {
 
 /// One slot as the pool sees it.
 struct slot_health {
-  std::uint32_t slot = 0;          ///< stable id of the slot (survives restarts)
-  bool ready = false;              ///< connected and restored; takes balanced requests
-  int score = 0;                   ///< 0-100, see health_score.hpp
-  std::uint64_t pending = 0;       ///< balanced requests in flight on it
-  std::uint32_t errors = 0;        ///< recent errors
-  std::uint64_t restarts = 0;      ///< times its connection actor was replaced
+  std::uint32_t slot = 0; ///< stable id of the slot (survives restarts)
+  bool ready = false;     ///< connected and restored; takes balanced requests
+  connection_state state = connection_state::idle; ///< as its connection last reported it
+  std::chrono::microseconds p99{0};                ///< its requests' p99 round trip (0 before any)
+  int score = 0;                                   ///< 0-100, see health_score.hpp
+  std::uint64_t pending = 0;                       ///< balanced requests in flight on it
+  std::uint32_t errors = 0;                        ///< recent errors
+  std::uint64_t restarts = 0;                      ///< times its connection actor was replaced
   std::uint64_t subscriptions = 0; ///< channels the pool restores into a replacement
   connection_actor connection;     ///< the current connection actor
 };
@@ -118,8 +120,8 @@ pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, ca
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, slot_health& x) {
-  return f(caf::meta::type_name("zenws.slot_health"), x.slot, x.ready, x.score, x.pending, x.errors,
-           x.restarts, x.subscriptions, x.connection);
+  return f(caf::meta::type_name("zenws.slot_health"), x.slot, x.ready, x.state, x.p99, x.score,
+           x.pending, x.errors, x.restarts, x.subscriptions, x.connection);
 }
 
 template <class Inspector>

@@ -28,7 +28,14 @@ TEST_CASE_FIXTURE(fixture, "balanced requests spread over the ready connections"
   for (const auto& s : h.slots) {
     CHECK(s.score == 100);
     CHECK(s.pending == 0);
+    CHECK(s.state == zenws::connection_state::connected);
   }
+  // Each slot's p99 comes with the next metrics refresh.
+  CHECK(eventually([&] {
+    const auto later = health(pool);
+    return std::all_of(later.slots.begin(), later.slots.end(),
+                       [](const auto& s) { return s.p99.count() > 0; });
+  }));
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
