@@ -233,13 +233,16 @@ void add_slot(self_pointer self) {
   start(self, st.slots.back());
 }
 
-/// The zenws failure in `reason` if it is fatal (bad credentials, a refused upgrade, an invalid
-/// config): a replacement from the same spec would meet it again.
+/// The zenws failure in `reason` if a replacement from the same spec would meet it again:
+/// fatal errors outside the internal category (refused credentials, a refused upgrade, an
+/// untrusted certificate) and an invalid config or URL. A kill, an exception and other internal
+/// errors (a bug, a wrong state) are worth a restart.
 std::optional<failure> fatal_failure(const caf::error& reason) {
   if (reason.category() != error_category_atom)
-    return std::nullopt; // a kill, an exception: worth a restart
+    return std::nullopt;
   auto f = to_failure(reason);
-  if (!is_fatal(f.code))
+  const bool spec_error = f.code == errc::invalid_config || f.code == errc::invalid_url;
+  if (!is_fatal(f.code) || (category_of(f.code) == category::internal && !spec_error))
     return std::nullopt;
   return f;
 }

@@ -337,3 +337,14 @@ TEST_CASE_FIXTURE(fixture, "a member that fails for good ends the pool with its 
   std::this_thread::sleep_for(100ms);
   CHECK(server.accepted_connections() == 3); // two, then one refused reconnect; no restart
 }
+
+TEST_CASE_FIXTURE(fixture, "a connection that dies of an internal error is restarted") {
+  auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
+  REQUIRE(ready(pool, 1));
+  self->send_exit(health(pool).slots[0].connection,
+                  zenws::make_error(zenws::failure{errc::internal_error, "a bug", 0, 0}));
+  REQUIRE(eventually([&] { return health(pool).restarts == 1; }));
+  REQUIRE(ready(pool, 1));
+  CHECK(request(pool, "public/get_time").first);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
