@@ -300,9 +300,19 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
   return rp;
 }
 
+/// True when no socket is open or being opened: the server holds no subscriptions of ours.
+bool offline(connection_state state) {
+  return state == connection_state::idle || state == connection_state::reconnecting ||
+         state == connection_state::disconnected;
+}
+
 caf::result<subscription_outcome> user_subscription(self_pointer self, subscription_op op,
                                                     std::vector<std::string>& channels) {
   auto& st = self->state;
+  if (op == subscription_op::unsubscribe && offline(st.state)) {
+    st.subscriptions.forget(channels); // not restored on the next connect
+    return subscription_outcome{op, std::move(channels), {}, {}};
+  }
   if (st.state != connection_state::connected)
     return make_error(not_ready(st));
   const auto id = st.requests.next_id();

@@ -175,7 +175,9 @@ using connection_actor = caf::typed_actor<
     /// channels; only accepted ones are restored after a reconnect. Errors as for request.
     caf::replies_to<subscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
 
-    /// Unsubscribes; the channels leave the restore set at once.
+    /// Unsubscribes; the channels leave the restore set at once. While no socket is open
+    /// (idle, reconnecting, disconnected) there is nothing to tell the server: the channels
+    /// just leave the restore set and the reply accepts them all.
     caf::replies_to<unsubscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
 
     /// The restore set: the confirmed channels, sorted.

@@ -87,6 +87,13 @@ public:
     active_.insert(channels.begin(), channels.end());
   }
 
+  /// Channels unsubscribed while no connection is open: they leave the restore set, and there
+  /// is nothing to tell the server.
+  void forget(const std::vector<std::string>& channels) {
+    for (const auto& channel : channels)
+      active_.erase(channel);
+  }
+
   /// The restore set: confirmed channels, sorted.
   const std::set<std::string>& active() const noexcept { return active_; }
 

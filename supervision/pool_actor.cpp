@@ -386,6 +386,85 @@ void route_send(self_pointer self, std::uint64_t rp, text_frame f, std::vector<s
             });
 }
 
+// -- subscriptions --------------------------------------------------------------------------------
+
+/// The slot holding `channel`, or nullptr.
+slot* holder_of(pool_data& st, const std::string& channel) {
+  for (auto& s : st.slots)
+    if (s.subscriptions.count(channel) != 0)
+      return &s;
+  return nullptr;
+}
+
+/// Subscribes the channels no slot holds yet on the healthiest ready connection; the slot keeps
+/// the accepted ones for its replacements. Channels a slot already holds count as accepted
+/// without a second subscription (which would deliver their data twice).
+void subscribe(self_pointer self, std::uint64_t key, std::vector<std::string> channels) {
+  auto& st = self->state;
+  subscription_outcome held;
+  std::vector<std::string> fresh;
+  for (auto& channel : channels)
+    (holder_of(st, channel) ? held.accepted : fresh).push_back(std::move(channel));
+  if (fresh.empty())
+    return st.subscribes.deliver(key, std::move(held));
+  auto* s = pick(self, {});
+  if (!s)
+    return st.subscribes.deliver(
+        key, make_error(failure{errc::no_connections, "no connection ready to subscribe"}));
+  const auto id = s->id;
+  const auto generation = s->generation;
+  self->request(s->conn, caf::infinite, subscribe_atom::value, std::move(fresh))
+      .then(
+          [=](subscription_outcome& outcome) mutable {
+            if (auto* sp = self->state.current(id, generation))
+              sp->subscriptions.insert(outcome.accepted.begin(), outcome.accepted.end());
+            outcome.accepted.insert(outcome.accepted.end(), held.accepted.begin(),
+                                    held.accepted.end());
+            self->state.subscribes.deliver(key, std::move(outcome));
+          },
+          [=](caf::error& err) { self->state.subscribes.deliver(key, std::move(err)); });
+}
+
+/// Unsubscribes each channel on the slot that holds it; it leaves that slot's set at once, so
+/// a replacement never restores it. Channels no slot holds are rejected. One reply once every
+/// slot involved has answered.
+void unsubscribe(self_pointer self, std::uint64_t key, std::vector<std::string> channels) {
+  auto& st = self->state;
+  auto result = std::make_shared<subscription_outcome>();
+  result->op = subscription_op::unsubscribe;
+  std::map<std::uint32_t, std::vector<std::string>> by_slot;
+  for (auto& channel : channels) {
+    if (auto* s = holder_of(st, channel)) {
+      s->subscriptions.erase(channel);
+      by_slot[s->id].push_back(std::move(channel));
+    } else {
+      result->rejected.push_back(std::move(channel));
+    }
+  }
+  auto waiting = std::make_shared<std::size_t>(by_slot.size());
+  auto answer_when_done = [=] {
+    if (--*waiting == 0)
+      self->state.subscribes.deliver(key, std::move(*result));
+  };
+  if (by_slot.empty())
+    return st.subscribes.deliver(key, std::move(*result));
+  for (auto& [id, list] : by_slot)
+    self->request(st.find(id)->conn, caf::infinite, unsubscribe_atom::value, list)
+        .then(
+            [=](subscription_outcome& outcome) {
+              for (auto& c : outcome.accepted)
+                result->accepted.push_back(std::move(c));
+              for (auto& c : outcome.rejected)
+                result->rejected.push_back(std::move(c));
+              answer_when_done();
+            },
+            [=, list = list](caf::error& err) {
+              result->rejected.insert(result->rejected.end(), list.begin(), list.end());
+              result->error = to_failure(err);
+              answer_when_done();
+            });
+}
+
 // -- observing ------------------------------------------------------------------------------------
 
 /// Why a member that gave up is replaced: its last error, or a plain note when it had none.
@@ -455,21 +534,13 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         return rp;
       },
       [=](subscribe_atom, std::vector<std::string>& channels) -> caf::result<subscription_outcome> {
-        auto* s = pick(self, {});
-        if (!s)
-          return make_error(failure{errc::no_connections, "no connection ready to subscribe"});
         auto rp = self->make_response_promise<subscription_outcome>();
-        const auto key = self->state.subscribes.add(rp);
-        const auto id = s->id;
-        const auto generation = s->generation;
-        self->request(s->conn, caf::infinite, subscribe_atom::value, std::move(channels))
-            .then(
-                [=](subscription_outcome& outcome) mutable {
-                  if (auto* sp = self->state.current(id, generation))
-                    sp->subscriptions.insert(outcome.accepted.begin(), outcome.accepted.end());
-                  self->state.subscribes.deliver(key, std::move(outcome));
-                },
-                [=](caf::error& err) { self->state.subscribes.deliver(key, std::move(err)); });
+        subscribe(self, self->state.subscribes.add(rp), std::move(channels));
+        return rp;
+      },
+      [=](unsubscribe_atom, std::vector<std::string>& channels) {
+        auto rp = self->make_response_promise<subscription_outcome>();
+        unsubscribe(self, self->state.subscribes.add(rp), std::move(channels));
         return rp;
       },
       [=](caf::get_atom, health_atom) { return health_of(self->state); },

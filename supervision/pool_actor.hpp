@@ -97,8 +97,14 @@ using pool_actor = caf::typed_actor<
     caf::replies_to<send_balanced_atom, text_frame>::with<std::uint32_t>,
 
     /// Subscribes on the healthiest ready connection; the pool remembers the accepted channels
-    /// for that slot and restores them into a replacement.
+    /// for that slot and restores them into a replacement. Channels a slot already holds are
+    /// accepted without being subscribed twice.
     caf::replies_to<subscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
+
+    /// Unsubscribes each channel on the slot that holds it; it leaves the slot's restore set at
+    /// once. Channels no slot holds are rejected; when a connection fails the request, its
+    /// channels are rejected and `error` says why (they still will not be restored).
+    caf::replies_to<unsubscribe_atom, std::vector<std::string>>::with<subscription_outcome>,
 
     /// Per-slot state, score, restarts.
     caf::replies_to<caf::get_atom, health_atom>::with<pool_health>,

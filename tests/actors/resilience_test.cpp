@@ -705,3 +705,35 @@ TEST_CASE_FIXTURE(fixture,
   CHECK(*channels == std::vector<std::string>{"a", "b"});
   self->send_exit(conn, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(fixture, "an unsubscribe while reconnecting leaves the restore set at once") {
+  auto server = std::make_unique<kit::test_server>();
+  server->set_responder(kit::json_rpc_venue());
+  const auto port = server->port();
+  auto conn = spawn(fast_config(server->url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  REQUIRE(ask<zenws::subscription_outcome>(conn, zenws::subscribe_atom::value,
+                                           std::vector<std::string>{"a", "b"})
+              .first);
+  server.reset(); // gone: the connection keeps retrying
+  CHECK(next("reconnecting").tag == "reconnecting");
+  // Between retries the connection is offline; during an attempt (connecting) it answers
+  // not_connected, so ask again then.
+  std::optional<zenws::subscription_outcome> gone;
+  for (int i = 0; i < 20 && !gone; ++i) {
+    auto [outcome, err] = ask<zenws::subscription_outcome>(conn, zenws::unsubscribe_atom::value,
+                                                           std::vector<std::string>{"b"});
+    gone = std::move(outcome);
+    if (!gone)
+      CHECK(err.code == errc::not_connected);
+  }
+  REQUIRE(gone);
+  CHECK(gone->accepted == std::vector<std::string>{"b"});
+  kit::server_options options;
+  options.port = port;
+  server = std::make_unique<kit::test_server>(options);
+  server->set_responder(kit::json_rpc_venue());
+  const auto restored = next("restored");
+  CHECK(restored.accepted == std::vector<std::string>{"a"});
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+}

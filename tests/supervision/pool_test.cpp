@@ -348,3 +348,38 @@ TEST_CASE_FIXTURE(fixture, "a connection that dies of an internal error is resta
   CHECK(request(pool, "public/get_time").first);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
+
+TEST_CASE_FIXTURE(fixture, "unsubscribed channels leave their slot and are not restored; a "
+                           "channel is never subscribed twice") {
+  auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
+  REQUIRE(ready(pool, 1));
+  auto ask = [&](auto atom, std::vector<std::string> channels) {
+    std::optional<zenws::subscription_outcome> out;
+    self->request(pool, wait, atom, std::move(channels))
+        .receive([&](zenws::subscription_outcome& o) { out = std::move(o); }, [](caf::error&) {});
+    return out;
+  };
+  REQUIRE(ask(zenws::subscribe_atom::value, {"a", "b"}));
+  const auto again = ask(zenws::subscribe_atom::value, {"a", "c"});
+  REQUIRE(again);
+  CHECK(again->accepted == std::vector<std::string>{"c", "a"});
+  CHECK(frames_with(R"("channels":["c"])") == 1); // "a" was not sent again
+  CHECK(health(pool).slots[0].subscriptions == 3);
+
+  const auto gone = ask(zenws::unsubscribe_atom::value, {"a", "zzz"});
+  REQUIRE(gone);
+  CHECK(gone->op == zenws::subscription_op::unsubscribe);
+  CHECK(gone->accepted == std::vector<std::string>{"a"});
+  CHECK(gone->rejected == std::vector<std::string>{"zzz"});
+  CHECK(frames_with("public/unsubscribe") == 1);
+  CHECK(health(pool).slots[0].subscriptions == 2);
+
+  self->send_exit(health(pool).slots[0].connection, caf::exit_reason::kill);
+  REQUIRE(server.wait_for_sessions(2, wait));
+  REQUIRE(ready(pool, 1));
+  const auto frames = server.frames();
+  CHECK(std::count_if(frames.begin(), frames.end(), [](const kit::frame& f) {
+          return f.session == 2 && f.data.find(R"("channels":["b","c"])") != std::string::npos;
+        }) == 1);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
