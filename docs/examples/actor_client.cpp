@@ -16,7 +16,7 @@
 #include <zenws/testing/test_server.hpp>
 
 // The handler receives the connection's events; current_sender() is the connection.
-caf::behavior printer(caf::event_based_actor* self, int expected, caf::actor done) {
+caf::behavior printer(caf::event_based_actor* self, int expected, const caf::actor& done) {
   auto received = std::make_shared<int>(0);
   return {
       [=](zenws::connected_atom, const zenws::upgrade_response& r) {

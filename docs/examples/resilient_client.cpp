@@ -22,7 +22,7 @@
 using namespace std::chrono_literals;
 
 // Prints the connection's life; tells `done` when the connection is ready the second time.
-caf::behavior watcher(caf::event_based_actor* self, caf::actor done) {
+caf::behavior watcher(caf::event_based_actor* self, const caf::actor& done) {
   auto readies = std::make_shared<int>(0);
   return {
       [=](zenws::connected_atom, const zenws::upgrade_response&) {
