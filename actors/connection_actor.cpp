@@ -1,8 +1,12 @@
 #include "zenws/actors/connection_actor.hpp"
 
+#include <algorithm>
 #include <deque>
+#include <map>
 #include <memory>
+#include <optional>
 #include <random>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -17,6 +21,7 @@
 #include "zenws/protocol/json_rpc.hpp"
 #include "zenws/protocol/latency_stats.hpp"
 #include "zenws/protocol/pending_requests.hpp"
+#include "zenws/protocol/rate_limiter.hpp"
 #include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/protocol/subscriptions.hpp"
 #include "zenws/protocol/utf8.hpp"
@@ -93,6 +98,20 @@ struct bootstrap_step {
   waiter::purpose what;
 };
 
+/// A frame on its way out: a JSON-RPC request (with its id and waiter) or a plain send. Frames
+/// wait in this form while the rate limiter has no tokens for them.
+struct held_frame {
+  frame_kind kind = frame_kind::text;
+  std::string data;
+  std::optional<json_rpc::request_id> id; ///< requests only
+  waiter w;
+  milliseconds timeout{0}; ///< requests: the response timeout, which runs while the frame waits
+  charges cost;
+  std::optional<subscription_op> op; ///< subscribes: told to the tracker once sent
+  std::vector<std::string> channels;
+  steady_time since{}; ///< when it started waiting for tokens
+};
+
 } // namespace
 
 // -- state ----------------------------------------------------------------------------------------
@@ -120,6 +139,11 @@ struct connection_data {
   latency_stats latency{1};
   std::deque<bootstrap_step> bootstrap; // steps left before ready
   failure bootstrap_failure;            // why this attempt is being closed, if bootstrap failed
+  std::optional<rate_limiter> limiter;  // when options.rate_limit.limits has buckets
+  failure limiter_error;                // an invalid rate-limit config: connect refuses with it
+  std::map<rate_limiter::ticket, held_frame> held; // frames waiting for tokens
+  std::uint64_t release_timer = 0;                 // token of the armed release timer
+  pressure last_pressure = pressure::none;
 
   std::vector<caf::typed_response_promise<upgrade_response>> connect_promises;
   std::vector<caf::typed_response_promise<disconnect_info>> close_promises;
@@ -148,6 +172,14 @@ struct connection_data {
         entry.waiter.rpc.deliver(dropped);
       if (entry.waiter.sub.pending())
         entry.waiter.sub.deliver(dropped);
+    }
+    // These never left: they were waiting for rate-limit tokens.
+    const auto unsent = make_error(failure{errc::closed, "the connection actor terminated", 0, 0});
+    for (auto& [ticket, frame] : held) {
+      if (frame.w.rpc.pending())
+        frame.w.rpc.deliver(unsent);
+      if (frame.w.sub.pending())
+        frame.w.sub.deliver(unsent);
     }
   }
 };
@@ -213,6 +245,8 @@ failure connect_refusal(const connection_data& st) {
   default:
     break;
   }
+  if (st.limiter_error)
+    return st.limiter_error;
   return config_refusal(st.config);
 }
 
@@ -269,6 +303,167 @@ failure issue_request(self_pointer self, json_rpc::request_id id, std::string te
   return {};
 }
 
+// -- rate limiting --------------------------------------------------------------------------------
+
+void fail_bootstrap(self_pointer self, failure why);
+
+/// What a request for `method` costs.
+charges request_cost(const connection_data& st, std::string_view method) {
+  const auto& cost = st.options.rate_limit.request_cost;
+  return st.limiter && cost ? cost(method) : charges{};
+}
+
+/// Tells the handler when the wait queue's pressure level changes.
+void report_pressure(self_pointer self) {
+  auto& st = self->state;
+  if (!st.limiter || st.limiter->level() == st.last_pressure)
+    return;
+  st.last_pressure = st.limiter->level();
+  notify(self, rate_limit_atom::value, st.last_pressure);
+}
+
+/// Wakes the actor when the first waiting frame will have its tokens.
+void arm_release(self_pointer self) {
+  auto& st = self->state;
+  const auto t = now();
+  if (const auto at = st.limiter->next_release(t))
+    self->delayed_send(self, std::chrono::duration_cast<std::chrono::microseconds>(*at - t),
+                       release_timer_atom::value, ++st.release_timer);
+}
+
+/// Writes a frame the limiter let through. When the socket refuses it, its tokens come back
+/// and the refusal is returned; the waiter, if any, is the caller's to answer.
+failure write_admitted(self_pointer self, held_frame& f) {
+  auto& st = self->state;
+  failure refused;
+  if (f.id) {
+    refused = issue_request(self, *f.id, std::move(f.data), std::move(f.w), f.timeout);
+    if (!refused && f.op)
+      st.subscriptions.sent(*f.id, *f.op, std::move(f.channels));
+  } else {
+    const auto size = f.data.size();
+    if (const auto code = st.link->send(f.kind, std::move(f.data)); code != errc::none) {
+      refused = queue_refusal(code, st.config);
+    } else {
+      ++st.counters.frames_out;
+      st.counters.bytes_out += size;
+    }
+  }
+  if (refused && st.limiter)
+    st.limiter->refund(f.cost, now());
+  return refused;
+}
+
+/// Ends a frame that will not be sent: its requester, the bootstrap, or the handler is told.
+void fail_held(self_pointer self, held_frame& f, const failure& why) {
+  if (!f.id) {
+    notify(self, error_atom::value, why);
+    return;
+  }
+  switch (f.w.what) {
+  case waiter::purpose::user:
+    f.w.rpc.deliver(make_error(why));
+    break;
+  case waiter::purpose::subscribe:
+    f.w.sub.deliver(make_error(why));
+    break;
+  case waiter::purpose::bootstrap:
+  case waiter::purpose::restore:
+    fail_bootstrap(self, why);
+    break;
+  case waiter::purpose::heartbeat:
+    break;
+  }
+}
+
+/// Sends `f` now, holds it until the limiter has tokens for it, or refuses it (rate_limited, or
+/// the socket's refusal). A held frame is answered later, by release, timeout or drop.
+failure submit(self_pointer self, held_frame f) {
+  auto& st = self->state;
+  if (!st.limiter || f.cost.empty())
+    return write_admitted(self, f);
+  const auto t = now();
+  auto decision = st.limiter->offer(f.cost, t);
+  if (decision.what == rate_limiter::verdict::send)
+    return write_admitted(self, f);
+  if (decision.what == rate_limiter::verdict::refused) {
+    ++st.counters.rate_limited;
+    return decision.why;
+  }
+  if (f.op == subscription_op::unsubscribe)
+    st.subscriptions.forget(f.channels); // out of the restore set at once, as when sent
+  f.since = t;
+  if (f.id)
+    self->delayed_send(self, f.timeout, held_timer_atom::value, decision.id);
+  st.held.emplace(decision.id, std::move(f));
+  if (st.limiter->queued() == 1)
+    arm_release(self);
+  report_pressure(self);
+  return {};
+}
+
+/// The release timer fired: the frames whose tokens are there go, in order.
+void release_held(self_pointer self) {
+  auto& st = self->state;
+  const auto t = now();
+  for (const auto ticket : st.limiter->release(t)) {
+    auto node = st.held.extract(ticket);
+    auto& f = node.mapped();
+    // The response timeout started when the frame began to wait.
+    const auto waited = std::chrono::duration_cast<milliseconds>(t - f.since);
+    f.timeout = std::max(milliseconds{1}, f.timeout - waited);
+    held_frame answer_to{f.kind, {}, f.id, f.w, {}, {}, {}, {}, {}};
+    if (!st.link) {
+      st.limiter->refund(f.cost, t);
+      fail_held(self, answer_to, failure{errc::not_connected, "the connection dropped", 0, 0});
+    } else if (auto refused = write_admitted(self, f)) {
+      fail_held(self, answer_to, refused);
+    }
+  }
+  arm_release(self);
+  report_pressure(self);
+}
+
+/// A waiting request ran out of time before it got its tokens: never sent.
+void expire_held(self_pointer self, rate_limiter::ticket ticket) {
+  auto& st = self->state;
+  auto node = st.held.extract(ticket);
+  if (node.empty())
+    return;
+  st.limiter->cancel(ticket);
+  ++st.counters.rate_limited;
+  auto& f = node.mapped();
+  fail_held(
+      self, f,
+      failure{errc::rate_limited,
+              "waited " + std::to_string(f.timeout.count()) + "ms for rate-limit tokens; not sent",
+              0, 0});
+  report_pressure(self);
+}
+
+/// The connection is gone: frames still waiting for tokens end, never sent.
+void drop_held(self_pointer self) {
+  auto& st = self->state;
+  if (!st.limiter)
+    return;
+  for (const auto ticket : st.limiter->drain()) {
+    auto node = st.held.extract(ticket);
+    fail_held(self, node.mapped(),
+              failure{errc::not_connected,
+                      "the connection dropped while the frame waited for rate-limit tokens; "
+                      "not sent",
+                      0, 0});
+  }
+  report_pressure(self);
+}
+
+/// Heartbeat frames and pongs go regardless; the limiter is charged for them.
+void debit_heartbeat(self_pointer self) {
+  auto& st = self->state;
+  if (st.limiter && !st.options.rate_limit.heartbeat_cost.empty())
+    st.limiter->debit(st.options.rate_limit.heartbeat_cost, now());
+}
+
 failure not_ready(const connection_data& st) {
   if (st.state == connection_state::closed)
     return {errc::closed, "request after close"};
@@ -288,14 +483,16 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
     return make_error(not_ready(st));
   if (auto bad = json_rpc::check_params(params))
     return make_error(bad);
-  const auto id = st.requests.next_id();
-  waiter w;
-  w.rpc = self->make_response_promise<rpc_response>();
-  auto rp = w.rpc;
+  held_frame f;
+  f.id = st.requests.next_id();
+  f.data = json_rpc::build_request(*f.id, method, params);
+  f.w.rpc = self->make_response_promise<rpc_response>();
+  f.timeout = timeout_or_default(st, timeout);
+  f.cost = request_cost(st, method);
+  auto rp = f.w.rpc;
   // Once a promise exists, CAF ignores the handler's return value: a refusal must go through
   // the promise, or the requester never hears back.
-  if (auto refused = issue_request(self, id, json_rpc::build_request(id, method, params),
-                                   std::move(w), timeout_or_default(st, timeout)))
+  if (auto refused = submit(self, std::move(f)))
     rp.deliver(make_error(refused));
   return rp;
 }
@@ -315,20 +512,21 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
   }
   if (st.state != connection_state::connected)
     return make_error(not_ready(st));
-  const auto id = st.requests.next_id();
-  auto text = op == subscription_op::subscribe
-                  ? st.options.dialect.subscribe_request(id, channels)
-                  : st.options.dialect.unsubscribe_request(id, channels);
-  waiter w;
-  w.what = waiter::purpose::subscribe;
-  w.sub = self->make_response_promise<subscription_outcome>();
-  auto rp = w.sub;
-  if (auto refused =
-          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request)) {
+  held_frame f;
+  f.id = st.requests.next_id();
+  const bool subscribe = op == subscription_op::subscribe;
+  f.data = subscribe ? st.options.dialect.subscribe_request(*f.id, channels)
+                     : st.options.dialect.unsubscribe_request(*f.id, channels);
+  f.w.what = waiter::purpose::subscribe;
+  f.w.sub = self->make_response_promise<subscription_outcome>();
+  f.timeout = st.config.timeouts.request;
+  f.cost = request_cost(st, subscribe ? st.options.dialect.subscribe_method
+                                      : st.options.dialect.unsubscribe_method);
+  f.op = op;
+  f.channels = std::move(channels);
+  auto rp = f.w.sub;
+  if (auto refused = submit(self, std::move(f)))
     rp.deliver(make_error(refused)); // through the promise, as in user_request
-    return rp;
-  }
-  st.subscriptions.sent(id, op, std::move(channels));
   return rp;
 }
 
@@ -357,20 +555,21 @@ void continue_bootstrap(self_pointer self) {
   }
   auto step = std::move(st.bootstrap.front());
   st.bootstrap.pop_front();
-  const auto id = st.requests.next_id();
-  std::string text;
+  held_frame f;
+  f.id = st.requests.next_id();
   if (step.what == waiter::purpose::restore) {
-    auto channels = st.subscriptions.restore_list();
-    text = st.options.dialect.subscribe_request(id, channels);
-    st.subscriptions.sent(id, subscription_op::subscribe, std::move(channels));
+    f.channels = st.subscriptions.restore_list();
+    f.data = st.options.dialect.subscribe_request(*f.id, f.channels);
+    f.op = subscription_op::subscribe;
+    f.cost = request_cost(st, st.options.dialect.subscribe_method);
   } else {
-    text = json_rpc::build_request(id, step.method, step.params);
+    f.data = json_rpc::build_request(*f.id, step.method, step.params);
+    f.cost = request_cost(st, step.method);
   }
-  waiter w;
-  w.what = step.what;
-  w.bootstrap_error = step.on_error;
-  if (auto refused =
-          issue_request(self, id, std::move(text), std::move(w), st.config.timeouts.request)) {
+  f.w.what = step.what;
+  f.w.bootstrap_error = step.on_error;
+  f.timeout = st.config.timeouts.request;
+  if (auto refused = submit(self, std::move(f))) {
     st.bootstrap_failure = refused;
     st.link->close(1000, "bootstrap failed");
   }
@@ -419,12 +618,15 @@ void perform(self_pointer self, heartbeat_action action) {
   case heartbeat_action::type::none:
     return;
   case heartbeat_action::type::send_ping:
+    debit_heartbeat(self);
     st.link->ping(std::move(action.payload));
     return;
   case heartbeat_action::type::send_text:
+    debit_heartbeat(self);
     st.link->send_urgent(frame_kind::text, std::move(action.payload));
     return;
   case heartbeat_action::type::send_request: {
+    debit_heartbeat(self);
     const auto id = st.requests.next_id();
     waiter w;
     w.what = waiter::purpose::heartbeat;
@@ -461,6 +663,7 @@ failure release_attempt(self_pointer self, const std::string& detail) {
   st.heartbeat_timer = 0;
   st.bootstrap.clear();
   fail_all_requests(self, detail);
+  drop_held(self);
   return std::exchange(st.bootstrap_failure, {});
 }
 
@@ -646,11 +849,13 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
         self, st.state == connection_state::closed
                   ? failure{errc::closed, "send after close"}
                   : failure{errc::not_connected, std::string("send while ") + to_string(st.state)});
-  const auto size = data.size();
-  if (auto code = st.link->send(kind, std::move(data)); code != errc::none)
-    return refuse_send(self, queue_refusal(code, st.config));
-  ++st.counters.frames_out;
-  st.counters.bytes_out += size;
+  held_frame f;
+  f.kind = kind;
+  f.data = std::move(data);
+  if (st.limiter)
+    f.cost = st.options.rate_limit.frame_cost;
+  if (auto refused = submit(self, std::move(f)))
+    return refuse_send(self, std::move(refused));
   return caf::unit;
 }
 
@@ -687,6 +892,10 @@ connection_metrics metrics_of(const connection_data& st) {
   m.pending_requests = st.requests.size();
   m.subscriptions = st.subscriptions.active().size();
   m.latency = st.latency.summary();
+  if (st.limiter) {
+    m.rate_limit_queued = st.limiter->queued();
+    m.rate_limit_pressure = st.limiter->level();
+  }
   return m;
 }
 
@@ -710,6 +919,12 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
     self->link_to(init.handler);
   init.subscriptions.adopt(init.options.restore_subscriptions);
   init.options.restore_subscriptions = {};
+  if (!init.options.rate_limit.limits.buckets.empty()) {
+    if (auto invalid = validate(init.options.rate_limit.limits))
+      init.limiter_error = std::move(invalid);
+    else
+      init.limiter.emplace(init.options.rate_limit.limits, now());
+  }
   return {
       // -- user interface --
       [=](caf::connect_atom) -> caf::result<upgrade_response> {
@@ -776,8 +991,10 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           notify(self, binary_frame{std::move(payload)});
       },
       [=](ws_ping_atom, std::uint64_t attempt, std::string&) {
-        if (is_current(self, attempt))
-          self->state.heartbeat.on_ping(now()); // the transport has answered it
+        if (!is_current(self, attempt))
+          return;
+        self->state.heartbeat.on_ping(now()); // the transport has answered it
+        debit_heartbeat(self);                // and the pong counts against the limit
       },
       [=](ws_pong_atom, std::uint64_t attempt, std::string& payload) {
         if (is_current(self, attempt))
@@ -801,6 +1018,11 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         if (st.link && token == st.heartbeat_timer)
           arm_heartbeat(self);
       },
+      [=](release_timer_atom, std::uint64_t token) {
+        if (self->state.limiter && token == self->state.release_timer)
+          release_held(self);
+      },
+      [=](held_timer_atom, std::uint64_t ticket) { expire_held(self, ticket); },
       [=](request_timer_atom, std::int64_t id, std::uint64_t token) {
         auto& st = self->state;
         auto entry = st.requests.expire(id, token);

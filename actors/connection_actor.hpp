@@ -41,6 +41,8 @@ using ws_closed_atom = caf::atom_constant<caf::atom("ws_closed")>;
 using retry_timer_atom = caf::atom_constant<caf::atom("t_retry")>;
 using heartbeat_timer_atom = caf::atom_constant<caf::atom("t_beat")>;
 using request_timer_atom = caf::atom_constant<caf::atom("t_request")>;
+using release_timer_atom = caf::atom_constant<caf::atom("t_release")>;
+using held_timer_atom = caf::atom_constant<caf::atom("t_held")>;
 
 /// The connection actor's full interface: the user-facing one plus transport events.
 using connection_impl = connection_actor::extend<
@@ -51,7 +53,9 @@ using connection_impl = connection_actor::extend<
     caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,
     caf::reacts_to<retry_timer_atom, std::uint64_t>,
     caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
-    caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>>;
+    caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>,
+    caf::reacts_to<release_timer_atom, std::uint64_t>,
+    caf::reacts_to<held_timer_atom, std::uint64_t>>;
 
 /// Spawns a connection with `config` that reports to `handler` (any actor that handles the
 /// events in connection_protocol.hpp; may be null to ignore them). It does not connect yet:

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <caf/atom.hpp>
@@ -37,6 +38,7 @@
 #include "zenws/protocol/error.hpp"
 #include "zenws/protocol/heartbeat.hpp"
 #include "zenws/protocol/latency_stats.hpp"
+#include "zenws/protocol/rate_limiter.hpp"
 #include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/protocol/subscriptions.hpp"
 
@@ -60,6 +62,7 @@ using reconnecting_atom = caf::atom_constant<caf::atom("reconn_in")>;
 using gave_up_atom = caf::atom_constant<caf::atom("gave_up")>;
 using unmatched_atom = caf::atom_constant<caf::atom("unmatched")>;
 using restored_atom = caf::atom_constant<caf::atom("restored")>;
+using rate_limit_atom = caf::atom_constant<caf::atom("rate_limit")>;
 
 // -- messages -------------------------------------------------------------------------------------
 
@@ -91,15 +94,30 @@ struct connection_metrics {
   connection_state state = connection_state::idle;
   std::uint64_t write_queue_depth = 0; ///< data frames queued and not yet written
   std::uint64_t frames_in = 0;
-  std::uint64_t frames_out = 0;       ///< data frames accepted for sending
-  std::uint64_t bytes_in = 0;         ///< payload bytes of received messages
-  std::uint64_t bytes_out = 0;        ///< payload bytes of frames accepted for sending
-  std::uint64_t connects = 0;         ///< times the connection became ready over the actor's life
-  std::uint64_t reconnects = 0;       ///< retries planned after failures and drops
-  std::uint64_t pending_requests = 0; ///< requests waiting for their responses
-  std::uint64_t subscriptions = 0;    ///< confirmed channels (the restore set)
-  latency_summary latency;            ///< request round trips over the last latency_buffer_size
-  failure last_error;                 ///< the most recent failure, if any
+  std::uint64_t frames_out = 0;        ///< data frames accepted for sending
+  std::uint64_t bytes_in = 0;          ///< payload bytes of received messages
+  std::uint64_t bytes_out = 0;         ///< payload bytes of frames accepted for sending
+  std::uint64_t connects = 0;          ///< times the connection became ready over the actor's life
+  std::uint64_t reconnects = 0;        ///< retries planned after failures and drops
+  std::uint64_t pending_requests = 0;  ///< requests waiting for their responses
+  std::uint64_t subscriptions = 0;     ///< confirmed channels (the restore set)
+  latency_summary latency;             ///< request round trips over the last latency_buffer_size
+  failure last_error;                  ///< the most recent failure, if any
+  std::uint64_t rate_limit_queued = 0; ///< frames waiting for rate-limit tokens
+  pressure rate_limit_pressure = pressure::none; ///< how full that wait queue is
+  std::uint64_t rate_limited = 0; ///< frames refused by the rate limiter, over the life
+};
+
+/// The send-side rate limiter of a connection (protocol/rate_limiter.hpp) and what each frame
+/// costs. Tokens are taken only for frames handed to the socket; a frame without tokens waits
+/// in the limiter's queue (its request timeout keeps running) or, when the queue is full, is
+/// refused with rate_limited. The handler hears each change of the queue's pressure level.
+struct rate_limit_options {
+  rate_limit_config limits; ///< no buckets (the default) = no limiting
+  /// What a request costs by method: user requests, subscribes, bootstrap calls. Empty = free.
+  std::function<charges(std::string_view method)> request_cost;
+  charges frame_cost;     ///< each plain send (send_atom)
+  charges heartbeat_cost; ///< each heartbeat frame and pong: charged, never held back
 };
 
 /// Runs on every (re)connect after the upgrade and before the connection is reported ready,
@@ -127,6 +145,7 @@ struct connection_options {
   /// after a reconnect (the pool hands a replacement its slot's channels this way). Channels
   /// the server refuses leave the set.
   std::vector<std::string> restore_subscriptions;
+  rate_limit_options rate_limit; ///< off by default
 };
 
 // -- the typed interface --------------------------------------------------------------------------
@@ -192,14 +211,13 @@ using connection_actor = caf::typed_actor<
 
 /// The events a handler receives, as a typed interface for handlers that want one. Any actor
 /// that handles these messages can be a handler.
-using connection_handler =
-    caf::typed_actor<caf::reacts_to<connected_atom, upgrade_response>,
-                     caf::reacts_to<disconnected_atom, disconnect_info>, caf::reacts_to<text_frame>,
-                     caf::reacts_to<binary_frame>, caf::reacts_to<error_atom, failure>,
-                     caf::reacts_to<unmatched_atom, text_frame>,
-                     caf::reacts_to<reconnecting_atom, reconnect_notice>,
-                     caf::reacts_to<gave_up_atom, give_up_info>,
-                     caf::reacts_to<restored_atom, subscription_outcome>>;
+using connection_handler = caf::typed_actor<
+    caf::reacts_to<connected_atom, upgrade_response>,
+    caf::reacts_to<disconnected_atom, disconnect_info>, caf::reacts_to<text_frame>,
+    caf::reacts_to<binary_frame>, caf::reacts_to<error_atom, failure>,
+    caf::reacts_to<unmatched_atom, text_frame>, caf::reacts_to<reconnecting_atom, reconnect_notice>,
+    caf::reacts_to<gave_up_atom, give_up_info>, caf::reacts_to<restored_atom, subscription_outcome>,
+    caf::reacts_to<rate_limit_atom, pressure>>;
 
 // -- errors as caf::error -------------------------------------------------------------------------
 
@@ -257,7 +275,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, connection_metrics& x) {
   return f(caf::meta::type_name("zenws.connection_metrics"), x.state, x.write_queue_depth,
            x.frames_in, x.frames_out, x.bytes_in, x.bytes_out, x.connects, x.reconnects,
-           x.pending_requests, x.subscriptions, x.latency, x.last_error);
+           x.pending_requests, x.subscriptions, x.latency, x.last_error, x.rate_limit_queued,
+           x.rate_limit_pressure, x.rate_limited);
 }
 
 template <class Inspector>

@@ -36,6 +36,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<subscription_outcome>("zenws.subscription_outcome");
   cfg.add_message_type<heartbeat_health>("zenws.heartbeat_health");
   cfg.add_message_type<latency_summary>("zenws.latency_summary");
+  cfg.add_message_type<pressure>("zenws.pressure");
   cfg.add_error_category(error_category_atom, render_error);
 }
 

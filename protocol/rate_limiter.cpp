@@ -121,6 +121,15 @@ void rate_limiter::debit(const charges& cost, steady_time now) {
       buckets_[c.bucket].take(c.cost, now);
 }
 
+bool rate_limiter::cancel(ticket id) {
+  auto it = std::find_if(queue_.begin(), queue_.end(),
+                         [&](const auto& entry) { return entry.first == id; });
+  if (it == queue_.end())
+    return false;
+  queue_.erase(it);
+  return true;
+}
+
 std::vector<rate_limiter::ticket> rate_limiter::drain() {
   std::vector<ticket> out;
   out.reserve(queue_.size());

@@ -94,6 +94,9 @@ public:
   /// Charges a frame that goes regardless of the limit.
   void debit(const charges& cost, steady_time now);
 
+  /// Takes a queued frame out (it timed out while waiting); false when it is not queued.
+  bool cancel(ticket id);
+
   /// Empties the queue (the connection is gone); the tickets that were waiting, in order.
   std::vector<ticket> drain();
 

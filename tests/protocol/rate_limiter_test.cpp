@@ -186,3 +186,14 @@ TEST_CASE("randomized: never more admitted in any window than capacity plus refi
     total += p;
   CHECK(total >= refill * 195);
 }
+
+TEST_CASE("a cancelled frame leaves the queue and the next one moves up") {
+  rate_limiter limiter{one_bucket(1, 1, 4), t0};
+  limiter.offer(cost(1), t0);
+  const auto a = limiter.offer(cost(1), t0);
+  const auto b = limiter.offer(cost(1), t0);
+  CHECK(limiter.cancel(a.id));
+  CHECK_FALSE(limiter.cancel(a.id));
+  CHECK(limiter.release(t0 + 1s) == std::vector<rate_limiter::ticket>{b.id});
+  CHECK(limiter.queued() == 0);
+}
