@@ -16,6 +16,7 @@
 #include <caf/typed_response_promise.hpp>
 
 #include "zenws/actors/io_runtime.hpp"
+#include "zenws/actors/recorder.hpp"
 #include "zenws/protocol/close_code.hpp"
 #include "zenws/protocol/heartbeat.hpp"
 #include "zenws/protocol/json_rpc.hpp"
@@ -23,6 +24,7 @@
 #include "zenws/protocol/pending_requests.hpp"
 #include "zenws/protocol/rate_limiter.hpp"
 #include "zenws/protocol/reconnect_policy.hpp"
+#include "zenws/protocol/recording.hpp"
 #include "zenws/protocol/subscriptions.hpp"
 #include "zenws/protocol/utf8.hpp"
 
@@ -144,6 +146,8 @@ struct connection_data {
   std::map<rate_limiter::ticket, held_frame> held; // frames waiting for tokens
   std::uint64_t release_timer = 0;                 // token of the armed release timer
   pressure last_pressure = pressure::none;
+  recorder_actor recorder; // when config.record_to is set
+  failure record_error;    // record_to could not be opened: connect refuses with it
 
   std::vector<caf::typed_response_promise<upgrade_response>> connect_promises;
   std::vector<caf::typed_response_promise<disconnect_info>> close_promises;
@@ -157,6 +161,8 @@ struct connection_data {
   ~connection_data() {
     if (link)
       link->abort();
+    if (recorder) // it writes what it holds as it ends
+      caf::anon_send_exit(recorder, caf::exit_reason::user_shutdown);
     const auto gone = make_error(failure{errc::closed, "the connection actor terminated"});
     for (auto& rp : connect_promises)
       if (rp.pending())
@@ -247,6 +253,8 @@ failure connect_refusal(const connection_data& st) {
   }
   if (st.limiter_error)
     return st.limiter_error;
+  if (st.record_error)
+    return st.record_error;
   return config_refusal(st.config);
 }
 
@@ -303,6 +311,35 @@ failure issue_request(self_pointer self, json_rpc::request_id id, std::string te
   return {};
 }
 
+// -- recording ------------------------------------------------------------------------------------
+
+/// Records a data frame (text redacted) when the connection has a recorder.
+void record(self_pointer self, record_dir dir, frame_kind kind, std::string_view data) {
+  auto& st = self->state;
+  if (!st.recorder)
+    return;
+  record_entry e;
+  e.ts = std::chrono::system_clock::now();
+  e.dir = dir;
+  e.type = kind == frame_kind::text ? record_type::text : record_type::binary;
+  e.data = kind == frame_kind::text ? redact_secrets(data) : std::string{data};
+  self->send(st.recorder, record_atom::value, to_jsonl(e));
+}
+
+/// Records how the connection closed.
+void record_close(self_pointer self, const disconnect_info& info) {
+  auto& st = self->state;
+  if (!st.recorder || !info.was_open)
+    return;
+  record_entry e;
+  e.ts = std::chrono::system_clock::now();
+  e.dir = info.initiator == close_initiator::local ? record_dir::out : record_dir::in;
+  e.type = record_type::close;
+  e.close_code = info.code;
+  e.close_reason = info.reason;
+  self->send(st.recorder, record_atom::value, to_jsonl(e));
+}
+
 // -- rate limiting --------------------------------------------------------------------------------
 
 void fail_bootstrap(self_pointer self, failure why);
@@ -335,6 +372,7 @@ void arm_release(self_pointer self) {
 /// and the refusal is returned; the waiter, if any, is the caller's to answer.
 failure write_admitted(self_pointer self, held_frame& f) {
   auto& st = self->state;
+  record(self, record_dir::out, f.kind, f.data);
   failure refused;
   if (f.id) {
     refused = issue_request(self, *f.id, std::move(f.data), std::move(f.w), f.timeout);
@@ -671,6 +709,7 @@ failure release_attempt(self_pointer self, const std::string& detail) {
 /// handler, then retry or give up as the policy says.
 void on_ended(self_pointer self, disconnect_info info) {
   auto& st = self->state;
+  record_close(self, info);
   if (auto bootstrap_failure =
           release_attempt(self, "the connection dropped while the request waited"))
     info.error = std::move(bootstrap_failure);
@@ -919,6 +958,12 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
     self->link_to(init.handler);
   init.subscriptions.adopt(init.options.restore_subscriptions);
   init.options.restore_subscriptions = {};
+  if (!init.config.record_to.empty()) {
+    if (auto recorder = spawn_recorder(self->system(), init.config.record_to))
+      init.recorder = std::move(*recorder);
+    else
+      init.record_error = to_failure(recorder.error());
+  }
   if (!init.options.rate_limit.limits.buckets.empty()) {
     if (auto invalid = validate(init.options.rate_limit.limits))
       init.limiter_error = std::move(invalid);
@@ -985,6 +1030,7 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           return;
         ++st.counters.frames_in;
         st.counters.bytes_in += payload.size();
+        record(self, record_dir::in, kind, payload);
         if (kind == frame_kind::text)
           on_text(self, payload);
         else
