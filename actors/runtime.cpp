@@ -6,6 +6,7 @@
 #include <caf/message.hpp>
 
 #include "zenws/actors/connection_protocol.hpp"
+#include "zenws/actors/replay.hpp"
 
 namespace zenws {
 
@@ -37,6 +38,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<heartbeat_health>("zenws.heartbeat_health");
   cfg.add_message_type<latency_summary>("zenws.latency_summary");
   cfg.add_message_type<pressure>("zenws.pressure");
+  cfg.add_message_type<replay_report>("zenws.replay_report");
   cfg.add_error_category(error_category_atom, render_error);
 }
 

@@ -7,6 +7,7 @@ namespace zenws::cli {
 
 int connect_command(arguments& args);
 int demo_command(arguments& args);
+int replay_command(arguments& args);
 int serve_command(arguments& args);
 
 } // namespace zenws::cli

@@ -36,7 +36,8 @@ struct connect_options {
 const char* connect_usage =
     "usage: zenws connect URL [--header 'Name: value']... [--subprotocol NAME]...\n"
     "                         [--ca FILE] [--cert FILE --key FILE] [--insecure]\n"
-    "                         [--proxy http://host:port] [--compress] [--echo]\n";
+    "                         [--proxy http://host:port] [--compress] [--echo]\n"
+    "                         [--record FILE]\n";
 
 header parse_header(const std::string& text) {
   const auto colon = text.find(':');
@@ -71,6 +72,8 @@ connect_options parse_connect(arguments& args) {
       cfg.compression.enabled = true;
     else if (args.take_flag("--echo"))
       opts.echo = true;
+    else if (auto file = args.take_option("--record"))
+      cfg.record_to = *file;
     else if (args.peek().rfind("--", 0) == 0)
       throw usage_error{"unknown option " + args.peek()};
     else if (cfg.url.empty())

@@ -13,6 +13,7 @@ const char* usage =
     "commands:\n"
     "  connect URL [OPTIONS]  interactive client: stdin lines out, messages to stdout\n"
     "  demo                   the whole story on an embedded server\n"
+    "  replay FILE            print a recording made with connect --record\n"
     "  serve [--tls]          run the test kit's echo server until interrupted\n"
     "  help                   this text\n"
     "\n"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
     return connect_command(args);
   if (command == "demo")
     return demo_command(args);
+  if (command == "replay")
+    return replay_command(args);
   if (command == "serve")
     return serve_command(args);
   if (command == "help" || command == "--help" || command == "-h") {

@@ -9,6 +9,7 @@
 
 #include "connection_fixture.hpp"
 #include "zenws/actors/recorder.hpp"
+#include "zenws/actors/replay.hpp"
 #include "zenws/protocol/recording.hpp"
 
 using namespace connection_test;
@@ -149,4 +150,67 @@ TEST_CASE_FIXTURE(fixture, "a record_to that cannot be opened is refused at conn
   CHECK(err.detail.find("cannot open /nonexistent-zenws-dir/session.jsonl") != std::string::npos);
   CHECK(server.accepted_connections() == 0);
   self->send_exit(conn, caf::exit_reason::user_shutdown);
+}
+
+namespace {
+
+/// Writes a recording: inbound "a" at 0, outbound "x" at 50 ms, inbound "b" at 100 ms, a bad
+/// line, inbound "c" at 200 ms, then the server's close 1001 at 200 ms.
+void write_sample(const temp_file& file) {
+  const zenws::wall_time t0{std::chrono::seconds{1768923045}};
+  using zenws::record_dir;
+  using zenws::record_type;
+  std::ofstream out{file.path};
+  out << zenws::to_jsonl({t0, record_dir::in, record_type::text, "a", 0, {}}) << "\n"
+      << zenws::to_jsonl({t0 + 50ms, record_dir::out, record_type::text, "x", 0, {}}) << "\n"
+      << zenws::to_jsonl({t0 + 100ms, record_dir::in, record_type::text, "b", 0, {}}) << "\n"
+      << R"({"ts":"yesterday"})"
+      << "\n\n"
+      << zenws::to_jsonl({t0 + 200ms, record_dir::in, record_type::text, "c", 0, {}}) << "\n"
+      << zenws::to_jsonl({t0 + 200ms, record_dir::in, record_type::close, {}, 1001, "away"})
+      << "\n";
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(fixture, "a recording is read with its bad lines counted") {
+  temp_file file;
+  write_sample(file);
+  auto rec = zenws::read_recording(file.path.string());
+  REQUIRE(rec);
+  CHECK(rec->entries.size() == 5);
+  CHECK(rec->bad_lines == 1);
+  CHECK(rec->first_error.rfind("line 4: ", 0) == 0);
+  auto missing = zenws::read_recording("/nonexistent-zenws-dir/x.jsonl");
+  REQUIRE_FALSE(missing);
+  CHECK(zenws::to_failure(missing.error()).code == errc::invalid_config);
+}
+
+TEST_CASE_FIXTURE(fixture, "a replay feeds the handler what the venue sent, at either pace") {
+  temp_file file;
+  write_sample(file);
+  for (const auto pace : {zenws::replay_pace::fast, zenws::replay_pace::recorded}) {
+    auto rec = zenws::read_recording(file.path.string());
+    REQUIRE(rec);
+    auto player = zenws::spawn_replay(sys, std::move(*rec), handler, pace);
+    const auto start = clock_type::now();
+    zenws::replay_report report;
+    self->request(player, wait, zenws::replay_atom::value)
+        .receive([&](zenws::replay_report& r) { report = r; }, [](caf::error&) {});
+    CHECK(report.delivered == 4);
+    CHECK(report.outbound == 1);
+    CHECK(report.duration_ms == 200);
+    std::vector<std::string> seen;
+    for (int i = 0; i < 4; ++i) {
+      const auto e = next();
+      seen.push_back(e.tag == "text" ? e.text : e.tag);
+    }
+    CHECK(seen == std::vector<std::string>{"a", "b", "c", "disconnected"});
+    const auto took = clock_type::now() - start;
+    if (pace == zenws::replay_pace::recorded)
+      CHECK(took >= 190ms);
+    else
+      CHECK(took < 190ms);
+    self->send_exit(player, caf::exit_reason::user_shutdown);
+  }
 }

@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <future>
 #include <string>
 #include <vector>
@@ -157,6 +159,31 @@ TEST_CASE("--echo sends every message back as it came and exits when the server 
   const auto r = cli.get();
   CHECK(r.exit_code == 0);
   CHECK(r.out == "text back\n[binary] EAAg\n");
+}
+
+TEST_CASE("connect --record writes a recording that replay prints with a summary") {
+  kit::test_server server;
+  const auto path = "/tmp/zenws-cli-record-" + std::to_string(::getpid()) + ".jsonl";
+  std::remove(path.c_str());
+  const auto r = run_zenws({"connect", server.url("/"), "--record", path}, "one\ntwo\n");
+  CHECK(r.exit_code == 0);
+  const auto replay = run_zenws({"replay", path}, "");
+  CHECK(replay.exit_code == 0);
+  CHECK(replay.out.find(" -> one\n") != std::string::npos);
+  CHECK(replay.out.find(" <- one\n") != std::string::npos);
+  CHECK(replay.out.find(" <- two\n") != std::string::npos);
+  CHECK(replay.out.find("[close 1000]") != std::string::npos);
+  CHECK(replay.out.find("5 entries (2 in, 3 out) over ") != std::string::npos);
+  {
+    std::ofstream append{path, std::ios::app};
+    append << "not json\n";
+  }
+  const auto damaged = run_zenws({"replay", path}, "");
+  CHECK(damaged.exit_code == 1);
+  CHECK(damaged.out.find("1 bad lines skipped, the first: line 6: ") != std::string::npos);
+  CHECK(run_zenws({"replay", "/nonexistent-zenws/x.jsonl"}, "").exit_code == 1);
+  CHECK(run_zenws({"replay", path, "--pace", "slow"}, "").exit_code == 2);
+  std::remove(path.c_str());
 }
 
 TEST_CASE("bad usage exits 2 with the usage text") {
