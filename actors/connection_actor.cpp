@@ -392,18 +392,19 @@ failure write_admitted(self_pointer self, held_frame& f) {
   return refused;
 }
 
-/// Ends a frame that will not be sent: its requester, the bootstrap, or the handler is told.
-void fail_held(self_pointer self, held_frame& f, const failure& why) {
-  if (!f.id) {
+/// Ends a frame that will not be sent: the requester of a request (its waiter `w`), the
+/// bootstrap, or, for a plain frame, the handler is told.
+void fail_held(self_pointer self, bool request, waiter& w, const failure& why) {
+  if (!request) {
     notify(self, error_atom::value, why);
     return;
   }
-  switch (f.w.what) {
+  switch (w.what) {
   case waiter::purpose::user:
-    f.w.rpc.deliver(make_error(why));
+    w.rpc.deliver(make_error(why));
     break;
   case waiter::purpose::subscribe:
-    f.w.sub.deliver(make_error(why));
+    w.sub.deliver(make_error(why));
     break;
   case waiter::purpose::bootstrap:
   case waiter::purpose::restore:
@@ -440,7 +441,8 @@ failure submit(self_pointer self, held_frame f) {
   return {};
 }
 
-/// The release timer fired: the frames whose tokens are there go, in order.
+/// The release timer fired: the frames whose tokens are there go, in order. Frames are held only
+/// while a transport exists: release_attempt drops them all when it forgets the transport.
 void release_held(self_pointer self) {
   auto& st = self->state;
   const auto t = now();
@@ -450,13 +452,10 @@ void release_held(self_pointer self) {
     // The response timeout started when the frame began to wait.
     const auto waited = std::chrono::duration_cast<milliseconds>(t - f.since);
     f.timeout = std::max(milliseconds{1}, f.timeout - waited);
-    held_frame answer_to{f.kind, {}, f.id, f.w, {}, {}, {}, {}, {}};
-    if (!st.link) {
-      st.limiter->refund(f.cost, t);
-      fail_held(self, answer_to, failure{errc::not_connected, "the connection dropped", 0, 0});
-    } else if (auto refused = write_admitted(self, f)) {
-      fail_held(self, answer_to, refused);
-    }
+    auto w = f.w; // write_admitted moves the waiter into the request table
+    const bool request = f.id.has_value();
+    if (auto refused = write_admitted(self, f))
+      fail_held(self, request, w, refused);
   }
   arm_release(self);
   report_pressure(self);
@@ -472,7 +471,7 @@ void expire_held(self_pointer self, rate_limiter::ticket ticket) {
   ++st.counters.rate_limited;
   auto& f = node.mapped();
   fail_held(
-      self, f,
+      self, f.id.has_value(), f.w,
       failure{errc::rate_limited,
               "waited " + std::to_string(f.timeout.count()) + "ms for rate-limit tokens; not sent",
               0, 0});
@@ -486,7 +485,8 @@ void drop_held(self_pointer self) {
     return;
   for (const auto ticket : st.limiter->drain()) {
     auto node = st.held.extract(ticket);
-    fail_held(self, node.mapped(),
+    auto& f = node.mapped();
+    fail_held(self, f.id.has_value(), f.w,
               failure{errc::not_connected,
                       "the connection dropped while the frame waited for rate-limit tokens; "
                       "not sent",
