@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -173,5 +174,39 @@ struct fixture {
                                     std::string{}, timeout);
   }
 };
+
+/// Sends `n` requests for `method` (with `params`) at once from a helper actor; their endings
+/// (error code, none for a result) come back to `sink` as (int request, int code), in the order
+/// they end.
+inline caf::actor fire(caf::actor_system& sys, const zenws::connection_actor& conn, int n,
+                       std::string method, caf::timespan timeout, const caf::actor& sink,
+                       std::string params = {}) {
+  return sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    for (int i = 0; i < n; ++i)
+      a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value, method, params,
+                 timeout)
+          .then([=](zenws::rpc_response&) { a->send(sink, i, static_cast<int>(errc::none)); },
+                [=](caf::error& err) {
+                  a->send(sink, i, static_cast<int>(zenws::to_failure(err).code));
+                });
+    return {[](double) {}};
+  });
+}
+
+/// Collects `n` endings sent by fire(), by request; a request that ended twice shows up as a
+/// missing one.
+inline std::map<int, errc> endings(caf::scoped_actor& self, int n,
+                                   std::vector<int>* order = nullptr) {
+  std::map<int, errc> out;
+  for (int i = 0; i < n; ++i)
+    self->receive(
+        [&](int request, int code) {
+          out[request] = static_cast<errc>(code);
+          if (order)
+            order->push_back(request);
+        },
+        caf::after(wait) >> [] {});
+  return out;
+}
 
 } // namespace connection_test

@@ -22,37 +22,7 @@ zenws::connection_options limited(std::uint64_t capacity, std::uint64_t per_seco
   return options;
 }
 
-/// Sends `n` requests for `method` at once from a helper actor; their endings (error code,
-/// none for a result) come back to `sink` as (int request, int code), in the order they end.
-caf::actor fire(caf::actor_system& sys, const zenws::connection_actor& conn, int n,
-                std::string method, caf::timespan timeout, const caf::actor& sink) {
-  return sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
-    for (int i = 0; i < n; ++i)
-      a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value, method, std::string{},
-                 timeout)
-          .then([=](zenws::rpc_response&) { a->send(sink, i, static_cast<int>(errc::none)); },
-                [=](caf::error& err) {
-                  a->send(sink, i, static_cast<int>(zenws::to_failure(err).code));
-                });
-    return {[](double) {}};
-  });
-}
-
-/// Collects `n` endings sent by fire().
-std::map<int, errc> endings(caf::scoped_actor& self, int n, std::vector<int>* order = nullptr) {
-  std::map<int, errc> out;
-  for (int i = 0; i < n; ++i)
-    self->receive(
-        [&](int request, int code) {
-          out[request] = static_cast<errc>(code);
-          if (order)
-            order->push_back(request);
-        },
-        caf::after(wait) >> [] {});
-  return out;
-}
-
-/// The server's frames for `method`, by arrival, as the request id each carries.
+/// How many frames the server received that name `method`.
 std::size_t frames_for(const kit::test_server& server, const std::string& method) {
   std::size_t n = 0;
   for (const auto& f : server.frames())

@@ -488,30 +488,16 @@ TEST_CASE_FIXTURE(fixture,
   server.stall(*server.wait_for_sessions(1, wait)); // nothing is read: the socket fills up
   const std::string big = R"({"blob":")" + std::string(1 << 20, 'x') + R"("})";
   constexpr int requests = 40;
-  auto sink = caf::actor_cast<caf::actor>(self);
-  auto relay = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
-    for (int i = 0; i < requests; ++i)
-      a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value,
-                 std::string{"public/test"}, big, caf::timespan{500ms})
-          .then([=](zenws::rpc_response&) { a->send(sink, static_cast<int>(errc::none)); },
-                [=](caf::error& err) {
-                  a->send(sink, static_cast<int>(zenws::to_failure(err).code));
-                });
-    return {[](double) {}};
-  });
-  std::map<errc, int> endings;
-  int total = 0;
-  for (int i = 0; i < requests; ++i)
-    self->receive(
-        [&](int code) {
-          ++endings[static_cast<errc>(code)];
-          ++total;
-        },
-        caf::after(wait) >> [] {});
-  CHECK(total == requests);
-  CHECK(endings[errc::write_queue_full] >= 1);
-  CHECK(endings[errc::write_queue_full] + endings[errc::request_timeout] +
-            endings[errc::disconnected] ==
+  auto relay = fire(sys, conn, requests, "public/test", caf::timespan{500ms},
+                    caf::actor_cast<caf::actor>(self), big);
+  const auto ended = endings(self, requests);
+  CHECK(ended.size() == requests);
+  std::map<errc, int> by_code;
+  for (const auto& [request, code] : ended)
+    ++by_code[code];
+  CHECK(by_code[errc::write_queue_full] >= 1);
+  CHECK(by_code[errc::write_queue_full] + by_code[errc::request_timeout] +
+            by_code[errc::disconnected] ==
         requests);
   self->send_exit(relay, caf::exit_reason::user_shutdown);
   self->send_exit(conn, caf::exit_reason::user_shutdown);
