@@ -95,6 +95,28 @@ zenws::pool_health health_of(caf::scoped_actor& self, const zenws::pool_actor& p
   return h;
 }
 
+/// A handler that drops every event.
+caf::actor spawn_quiet_handler(caf::actor_system& sys) {
+  return sys.spawn([](caf::event_based_actor* a) -> caf::behavior {
+    a->set_default_handler(caf::drop);
+    return {[](int) {}};
+  });
+}
+
+/// Polls the pool until its `n` slots are all ready; its health then.
+zenws::pool_health await_ready(caf::scoped_actor& self, const zenws::pool_actor& pool,
+                               std::size_t n) {
+  const auto start = clock_type::now();
+  for (;;) {
+    auto h = health_of(self, pool);
+    if (h.slots.size() == n &&
+        std::all_of(h.slots.begin(), h.slots.end(), [](auto& s) { return s.ready; }))
+      return h;
+    if (clock_type::now() - start > 10s)
+      fail("zenws: pool not ready within 10 s");
+  }
+}
+
 std::vector<double> zenws_crash_to_ready(caf::actor_system& sys, zenws::io_runtime& io,
                                          const kit::test_server& server, int rounds) {
   zenws::pool_spec spec;
@@ -105,15 +127,9 @@ std::vector<double> zenws_crash_to_ready(caf::actor_system& sys, zenws::io_runti
   spec.pool.size = 1;
   spec.pool.max_restarts = static_cast<std::uint32_t>(rounds) + 10;
   caf::scoped_actor self{sys};
-  auto handler = sys.spawn([](caf::event_based_actor* a) -> caf::behavior {
-    a->set_default_handler(caf::drop);
-    return {[](int) {}};
-  });
+  auto handler = spawn_quiet_handler(sys);
   auto pool = zenws::spawn_pool(sys, io, spec, handler);
-  auto start = clock_type::now();
-  while (health_of(self, pool).slots.at(0).ready == false)
-    if (clock_type::now() - start > 10s)
-      fail("zenws: pool not ready within 10 s");
+  await_ready(self, pool, 1);
   bool subscribed = false;
   self->request(pool, 10s, zenws::subscribe_atom::value, channels(100))
       .receive([&](zenws::subscription_outcome& o) { subscribed = o.accepted.size() == 100; },
@@ -123,7 +139,7 @@ std::vector<double> zenws_crash_to_ready(caf::actor_system& sys, zenws::io_runti
   std::vector<double> samples;
   for (int i = 0; i < rounds; ++i) {
     const auto victim = health_of(self, pool).slots.at(0).connection;
-    start = clock_type::now();
+    const auto start = clock_type::now();
     self->send_exit(victim, caf::exit_reason::kill);
     for (;;) {
       const auto h = health_of(self, pool);
@@ -245,19 +261,9 @@ int main(int argc, char** argv) {
   spec.connection.url = server.url("/routing");
   spec.pool.size = 3;
   caf::scoped_actor self{sys};
-  auto handler = sys.spawn([](caf::event_based_actor* a) -> caf::behavior {
-    a->set_default_handler(caf::drop);
-    return {[](int) {}};
-  });
+  auto handler = spawn_quiet_handler(sys);
   auto pool = zenws::spawn_pool(sys, io, spec, handler);
-  zenws::pool_health h;
-  const auto start = clock_type::now();
-  do {
-    h = health_of(self, pool);
-    if (clock_type::now() - start > 10s)
-      fail("zenws: pool of 3 not ready within 10 s");
-  } while (h.slots.size() != 3 ||
-           !std::all_of(h.slots.begin(), h.slots.end(), [](auto& s) { return s.ready; }));
+  const auto h = await_ready(self, pool, 3);
   const auto pool_handle = caf::actor_cast<caf::actor>(pool);
   const auto conn_handle = caf::actor_cast<caf::actor>(h.slots.at(0).connection);
   zenws_round_trips(sys, pool_handle, true, requests / 10); // warm-up

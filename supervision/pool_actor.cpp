@@ -136,6 +136,9 @@ struct pool_data {
     return it == slots.end() ? nullptr : &*it;
   }
 
+  /// Forgets a slot (its connection's down message then finds none).
+  void erase(const slot* s) { slots.erase(slots.begin() + (s - slots.data())); }
+
   /// The slot `id` if it still runs connection generation `generation`.
   slot* current(std::uint32_t id, std::uint64_t generation) {
     auto* s = find(id);
@@ -257,7 +260,7 @@ void on_down(self_pointer self, caf::down_msg& msg) {
     return; // a removed slot's connection
   end_handler(*s);
   if (msg.reason == caf::exit_reason::normal || msg.reason == caf::exit_reason::user_shutdown) {
-    st.slots.erase(st.slots.begin() + (s - st.slots.data()));
+    st.erase(s);
     return;
   }
   if (auto fatal = fatal_failure(msg.reason)) {
@@ -555,8 +558,8 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         if (!s)
           return false;
         auto conn = s->conn;
-        st.slots.erase(st.slots.begin() + (s - st.slots.data()));
-        // Closed with a handshake, then ended: its down message finds no slot any more.
+        st.erase(s);
+        // Closed with a handshake, then ended.
         self->request(conn, std::chrono::seconds{5}, caf::close_atom::value, std::uint16_t{1000},
                       std::string{"removed from the pool"})
             .then([=](disconnect_info&) { self->send_exit(conn, caf::exit_reason::user_shutdown); },
