@@ -92,12 +92,14 @@ struct waiter {
   errc bootstrap_error = errc::server_error;
 };
 
-/// One step of the bootstrap: a request, and the error its failure means.
+/// One step of the bootstrap: a request, and the error its failure means. A restore step
+/// carries its share of the channels instead of a method.
 struct bootstrap_step {
   std::string method;
   std::string params;
   errc on_error;
   waiter::purpose what;
+  std::vector<std::string> channels;
 };
 
 /// A frame on its way out: a JSON-RPC request (with its id and waiter) or a plain send. Frames
@@ -124,6 +126,7 @@ struct connection_data {
   io_runtime* io = nullptr;
   connection_config config;
   connection_options options;
+  std::unique_ptr<wire_dialect> wire; // this connection's own copy of options.dialect
   connection_handler handler; // may be a dynamically typed actor cast to the event interface
 
   connection_state state = connection_state::idle;
@@ -210,6 +213,7 @@ void notify(self_pointer self, Ts&&... xs) {
 void start_attempt(self_pointer self) {
   auto& st = self->state;
   ++st.attempt;
+  st.wire->reset();
   st.bootstrap.clear();
   st.bootstrap_failure = {};
   auto events = std::make_shared<mailbox_events>(caf::actor_cast<caf::weak_actor_ptr>(self),
@@ -519,11 +523,11 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
   auto& st = self->state;
   if (st.state != connection_state::connected)
     return make_error(not_ready(st));
-  if (auto bad = json_rpc::check_params(params))
+  if (auto bad = st.wire->check_request(method, params))
     return make_error(bad);
   held_frame f;
   f.id = st.requests.next_id();
-  f.data = json_rpc::build_request(*f.id, method, params);
+  f.data = st.wire->request(*f.id, method, params);
   f.w.rpc = self->make_response_promise<rpc_response>();
   f.timeout = timeout_or_default(st, timeout);
   f.cost = request_cost(st, method);
@@ -550,16 +554,15 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
   }
   if (st.state != connection_state::connected)
     return make_error(not_ready(st));
+  if (auto bad = st.wire->check_channels(op, channels, st.subscriptions.active().size()))
+    return make_error(bad);
   held_frame f;
   f.id = st.requests.next_id();
-  const bool subscribe = op == subscription_op::subscribe;
-  f.data = subscribe ? st.options.dialect.subscribe_request(*f.id, channels)
-                     : st.options.dialect.unsubscribe_request(*f.id, channels);
+  f.data = st.wire->subscription_request(*f.id, op, channels);
   f.w.what = waiter::purpose::subscribe;
   f.w.sub = self->make_response_promise<subscription_outcome>();
   f.timeout = st.config.timeouts.request;
-  f.cost = request_cost(st, subscribe ? st.options.dialect.subscribe_method
-                                      : st.options.dialect.unsubscribe_method);
+  f.cost = request_cost(st, st.wire->subscription_method(op));
   f.op = op;
   f.channels = std::move(channels);
   auto rp = f.w.sub;
@@ -575,6 +578,8 @@ void become_ready(self_pointer self) {
   st.state = connection_state::connected;
   ++st.counters.connects;
   st.policy.on_ready(now());
+  if (st.options.max_lifetime.count() > 0)
+    self->delayed_send(self, st.options.max_lifetime, lifetime_timer_atom::value, st.attempt);
   for (auto& rp : st.connect_promises)
     if (rp.pending())
       rp.deliver(st.last_upgrade);
@@ -596,12 +601,12 @@ void continue_bootstrap(self_pointer self) {
   held_frame f;
   f.id = st.requests.next_id();
   if (step.what == waiter::purpose::restore) {
-    f.channels = st.subscriptions.restore_list();
-    f.data = st.options.dialect.subscribe_request(*f.id, f.channels);
+    f.channels = std::move(step.channels);
+    f.data = st.wire->subscription_request(*f.id, subscription_op::subscribe, f.channels);
     f.op = subscription_op::subscribe;
-    f.cost = request_cost(st, st.options.dialect.subscribe_method);
+    f.cost = request_cost(st, st.wire->subscription_method(subscription_op::subscribe));
   } else {
-    f.data = json_rpc::build_request(*f.id, step.method, step.params);
+    f.data = st.wire->request(*f.id, step.method, step.params);
     f.cost = request_cost(st, step.method);
   }
   f.w.what = step.what;
@@ -619,13 +624,26 @@ void plan_bootstrap(connection_data& st) {
   st.bootstrap.clear();
   if (st.options.bootstrap)
     for (auto& call : st.options.bootstrap())
-      st.bootstrap.push_back({std::move(call.method), std::move(call.params), errc::auth_failed,
-                              waiter::purpose::bootstrap});
+      st.bootstrap.push_back({std::move(call.method),
+                              std::move(call.params),
+                              errc::auth_failed,
+                              waiter::purpose::bootstrap,
+                              {}});
   if (auto setup = st.heartbeat.setup_request())
     st.bootstrap.push_back(
-        {setup->payload, setup->params, errc::server_error, waiter::purpose::bootstrap});
-  if (!st.subscriptions.active().empty())
-    st.bootstrap.push_back({{}, {}, errc::server_error, waiter::purpose::restore});
+        {setup->payload, setup->params, errc::server_error, waiter::purpose::bootstrap, {}});
+  // The restore set as it is now, in requests the dialect allows.
+  const auto channels = st.subscriptions.restore_list();
+  const auto per_request = std::max<std::size_t>(1, st.wire->channels_per_request());
+  for (std::size_t i = 0; i < channels.size(); i += per_request) {
+    const auto end =
+        channels.begin() + static_cast<std::ptrdiff_t>(std::min(channels.size(), i + per_request));
+    st.bootstrap.push_back({{},
+                            {},
+                            errc::server_error,
+                            waiter::purpose::restore,
+                            {channels.begin() + static_cast<std::ptrdiff_t>(i), end}});
+  }
 }
 
 /// A bootstrap step failed: close this attempt; the drop is reported with `why`.
@@ -668,8 +686,8 @@ void perform(self_pointer self, heartbeat_action action) {
     const auto id = st.requests.next_id();
     waiter w;
     w.what = waiter::purpose::heartbeat;
-    issue_request(self, id, json_rpc::build_request(id, action.payload, action.params),
-                  std::move(w), st.config.timeouts.request, true);
+    issue_request(self, id, st.wire->request(id, action.payload, action.params), std::move(w),
+                  st.config.timeouts.request, true);
     return;
   }
   case heartbeat_action::type::stale:
@@ -761,15 +779,17 @@ void drop_connection(self_pointer self, failure why) {
 }
 
 /// Ends the current attempt or connection for an explicit reconnect: no policy decision, and
-/// the pending connect requests keep waiting for the new attempt.
-void abandon_connection(self_pointer self) {
+/// the pending connect requests keep waiting for the new attempt. `why` is the reason the
+/// handler hears, if any.
+void abandon_connection(self_pointer self, const std::string& detail, failure why = {}) {
   auto& st = self->state;
   if (!st.link)
     return;
   st.link->abort();
-  release_attempt(self, "reconnect() dropped the connection while the request waited");
+  release_attempt(self, detail);
   disconnect_info info;
   info.initiator = close_initiator::local;
+  info.error = std::move(why);
   info.was_open = st.state == connection_state::connected;
   st.last_disconnect = info;
   notify(self, disconnected_atom::value, std::move(info));
@@ -804,13 +824,13 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
   switch (w.what) {
   case waiter::purpose::user:
     st.latency.record(round_trip);
-    w.rpc.deliver(rpc_response{msg.result, round_trip});
+    w.rpc.deliver(rpc_response{msg.result, round_trip, msg.meta, msg.status});
     break;
   case waiter::purpose::subscribe:
   case waiter::purpose::restore: {
     // The tracker knows what was asked; the dialect says what the answer confirms.
     auto outcome = st.subscriptions.on_confirmed(
-        *msg.id, st.options.dialect.confirmed(msg, st.subscriptions.requested(*msg.id)));
+        *msg.id, st.wire->confirmed(msg, st.subscriptions.requested(*msg.id)));
     if (w.what == waiter::purpose::subscribe && outcome)
       w.sub.deliver(std::move(*outcome));
     else if (outcome) {
@@ -828,31 +848,40 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
   return true;
 }
 
-/// True when a text frame may be a JSON-RPC response or a heartbeat: only those are parsed.
-bool worth_parsing(const connection_data& st, const std::string& text) {
-  if (text.find("\"id\"") != std::string::npos)
+/// True when a text frame may be an answer, a venue event or a heartbeat: only those are read.
+bool worth_reading(const connection_data& st, const std::string& text) {
+  if (st.wire->worth_reading(text))
     return true;
   return st.heartbeat.policy() == heartbeat_policy::deribit &&
          text.find("\"heartbeat\"") != std::string::npos;
 }
 
+void replace_connection(self_pointer self, failure why);
+
 void on_text(self_pointer self, std::string& text) {
   auto& st = self->state;
-  json_rpc::message msg;
-  if (worth_parsing(st, text))
-    msg = json_rpc::classify(text);
+  inbound msg;
+  if (worth_reading(st, text))
+    msg = st.wire->read(text);
   heartbeat_action reply;
   if (st.heartbeat.on_text(text, msg, now(), reply)) {
     perform(self, std::move(reply));
     return;
   }
+  if (msg.what == json_rpc::kind::partial)
+    return; // the dialect counts it towards an answer still to come
   const bool is_answer = msg.what == json_rpc::kind::response || msg.what == json_rpc::kind::error;
   if (is_answer && msg.id && complete_request(self, msg))
     return;
-  if (is_answer)
+  if (is_answer) {
     notify(self, unmatched_atom::value, text_frame{std::move(text)});
-  else
-    notify(self, text_frame{std::move(text)});
+    return;
+  }
+  const bool shutdown = msg.what == json_rpc::kind::shutdown;
+  notify(self, text_frame{std::move(text)});
+  if (shutdown)
+    replace_connection(
+        self, failure{errc::server_shutdown, "the venue announced the connection's end", 0, 0});
 }
 
 // -- close and send -------------------------------------------------------------------------------
@@ -896,6 +925,19 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
   if (auto refused = submit(self, std::move(f)))
     return refuse_send(self, std::move(refused));
   return caf::unit;
+}
+
+/// The venue will end this connection (a shutdown notice, or the lifetime is up): replace it
+/// at once rather than wait for the drop and the backoff. The handler hears the drop with
+/// `why`, then a reconnect with no delay.
+void replace_connection(self_pointer self, failure why) {
+  auto& st = self->state;
+  if (st.state != connection_state::connected)
+    return;
+  abandon_connection(self, why.detail + "; the request was waiting", why);
+  notify(self, reconnecting_atom::value, reconnect_notice{1, milliseconds{0}, why});
+  st.policy.restart();
+  start_attempt(self);
 }
 
 caf::result<disconnect_info> close_connection(self_pointer self, std::uint16_t code,
@@ -953,6 +995,9 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
   init.latency = latency_stats{config.latency_buffer_size};
   init.config = std::move(config);
   init.options = std::move(options);
+  if (!init.options.dialect)
+    init.options.dialect = default_dialect();
+  init.wire = init.options.dialect->clone();
   init.handler = std::move(handler);
   if (init.options.link_handler && init.handler)
     self->link_to(init.handler);
@@ -986,7 +1031,7 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           return make_error(failure{errc::closed, "reconnect after close"});
         if (auto refusal = config_refusal(st.config))
           return make_error(refusal);
-        abandon_connection(self);
+        abandon_connection(self, "reconnect() dropped the connection while the request waited");
         st.policy.restart();
         start_attempt(self);
         return st.connect_promises.emplace_back(self->make_response_promise<upgrade_response>());
@@ -1069,6 +1114,15 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
           release_held(self);
       },
       [=](held_timer_atom, std::uint64_t ticket) { expire_held(self, ticket); },
+      [=](lifetime_timer_atom, std::uint64_t attempt) {
+        if (!is_current(self, attempt))
+          return;
+        const auto lifetime = self->state.options.max_lifetime.count();
+        replace_connection(
+            self,
+            failure{errc::server_shutdown,
+                    "connection lifetime of " + std::to_string(lifetime) + "ms reached", 0, 0});
+      },
       [=](request_timer_atom, std::int64_t id, std::uint64_t token) {
         auto& st = self->state;
         auto entry = st.requests.expire(id, token);

@@ -43,6 +43,7 @@ using heartbeat_timer_atom = caf::atom_constant<caf::atom("t_beat")>;
 using request_timer_atom = caf::atom_constant<caf::atom("t_request")>;
 using release_timer_atom = caf::atom_constant<caf::atom("t_release")>;
 using held_timer_atom = caf::atom_constant<caf::atom("t_held")>;
+using lifetime_timer_atom = caf::atom_constant<caf::atom("t_life")>;
 
 /// The connection actor's full interface: the user-facing one plus transport events.
 using connection_impl = connection_actor::extend<
@@ -55,7 +56,8 @@ using connection_impl = connection_actor::extend<
     caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
     caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>,
     caf::reacts_to<release_timer_atom, std::uint64_t>,
-    caf::reacts_to<held_timer_atom, std::uint64_t>>;
+    caf::reacts_to<held_timer_atom, std::uint64_t>,
+    caf::reacts_to<lifetime_timer_atom, std::uint64_t>>;
 
 /// Spawns a connection with `config` that reports to `handler` (any actor that handles the
 /// events in connection_protocol.hpp; may be null to ignore them). It does not connect yet:
@@ -68,7 +70,7 @@ connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connec
 connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
                                   const connection_handler& handler);
 
-/// With an adapter's options: its subscription dialect and bootstrap.
+/// With an adapter's options: its wire dialect, bootstrap, rate limits and lifetime.
 connection_actor spawn_connection(caf::actor_system& sys, io_runtime& io, connection_config config,
                                   connection_options options, caf::actor handler);
 

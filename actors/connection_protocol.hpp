@@ -41,6 +41,7 @@
 #include "zenws/protocol/rate_limiter.hpp"
 #include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/protocol/subscriptions.hpp"
+#include "zenws/protocol/wire_dialect.hpp"
 
 namespace zenws {
 
@@ -80,6 +81,8 @@ struct binary_frame {
 struct rpc_response {
   std::string result;                      ///< the JSON text of "result"
   std::chrono::microseconds round_trip{0}; ///< request accepted -> response received
+  std::string meta; ///< venue metadata sent with it, as JSON text (Binance: rateLimits); or ""
+  std::uint16_t status = 0; ///< the venue's HTTP-like status (Binance's WebSocket API), or 0
 };
 
 /// The next attempt is planned: which one, when, and what ended the previous one.
@@ -131,10 +134,12 @@ struct bootstrap_call {
 };
 using bootstrap_fn = std::function<std::vector<bootstrap_call>()>;
 
-/// What an adapter adds to a connection's config: how its venue subscribes, and its bootstrap.
+/// What an adapter adds to a connection's config: its venue's wire dialect, its bootstrap.
 struct connection_options {
-  subscription_dialect dialect; ///< Deribit's by default
-  bootstrap_fn bootstrap;       ///< empty = no requests before ready
+  /// How requests, answers and subscriptions look on the wire; each connection works with its
+  /// own clone. JSON-RPC as Deribit spells it by default. Never null.
+  std::shared_ptr<const wire_dialect> dialect = default_dialect();
+  bootstrap_fn bootstrap; ///< empty = no requests before ready
   /// Link the connection to its handler: a handler that dies abnormally (an exception in its
   /// code, a kill) takes the connection down with the same reason, and the other way round.
   /// ZenWebsocket's handler runs inside the connection's process; this is that contract for a
@@ -146,6 +151,10 @@ struct connection_options {
   /// the server refuses leave the set.
   std::vector<std::string> restore_subscriptions;
   rate_limit_options rate_limit; ///< off by default
+  /// Reconnect on purpose after this long connected, before the venue drops the connection
+  /// (Binance ends every connection at 24 h): the handler sees the drop with server_shutdown
+  /// and a reconnect at once. Zero (the default) = never.
+  std::chrono::milliseconds max_lifetime{0};
 };
 
 // -- the typed interface --------------------------------------------------------------------------
@@ -281,7 +290,7 @@ typename Inspector::result_type inspect(Inspector& f, connection_metrics& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, rpc_response& x) {
-  return f(caf::meta::type_name("zenws.rpc_response"), x.result, x.round_trip);
+  return f(caf::meta::type_name("zenws.rpc_response"), x.result, x.round_trip, x.meta, x.status);
 }
 
 template <class Inspector>

@@ -212,6 +212,16 @@ constexpr code_info code_table[] = {
     {errc::name_type_mismatch, "name_type_mismatch", category::internal, fatal,
      "The actor registered under this name does not have the interface asked for",
      "Look it up as what it is (a pool_actor, a connection_actor) or as a caf::actor."},
+    {errc::server_shutdown, "server_shutdown", category::network, recoverable,
+     "The venue announced that it will close the connection (maintenance, or the connection's "
+     "lifetime is up), so it was replaced at once",
+     "Nothing to do: subscriptions are restored on the new connection. Requests that were "
+     "waiting may have been executed; check before re-sending."},
+    {errc::bad_channel, "bad_channel", category::internal, fatal,
+     "The channel cannot be subscribed on this venue: its name is malformed, or the connection "
+     "would hold more channels than the venue allows",
+     "Check the channel names against the venue's documentation, or spread the channels over "
+     "more connections."},
     {errc::no_connections, "no_connections", category::network, recoverable,
      "No connection of the pool was ready to take the request",
      "Wait for the pool's connections to come back, or add connections to the pool."},

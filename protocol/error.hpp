@@ -41,6 +41,7 @@ enum class errc : std::uint8_t {
   proxy_failed = 9,     ///< the HTTP CONNECT proxy refused or failed the tunnel
   stale = 10,           ///< heartbeats stopped arriving; the connection is presumed dead
   no_connections = 11,  ///< a pool had no ready connection for a balanced request
+  server_shutdown = 12, ///< the venue announced the connection's end (maintenance, lifetime)
 
   // -- tls (20..29) ------------------------------------------------------------------------------
   tls_handshake_failed = 20,  ///< the TLS handshake failed for a reason other than verification
@@ -94,6 +95,7 @@ enum class errc : std::uint8_t {
   name_taken = 108,         ///< another live actor holds the registry name
   name_unknown = 109,       ///< no live actor holds the registry name
   name_type_mismatch = 110, ///< the named actor does not have the interface asked for
+  bad_channel = 111, ///< a channel the venue's dialect refuses (format, count per connection)
 };
 
 /// A failure as reported by zenws: the code plus specifics that are safe to log.
@@ -103,7 +105,7 @@ enum class errc : std::uint8_t {
 struct failure {
   errc code = errc::none;
   std::string detail;            ///< specifics for diagnosis; safe to log
-  std::uint16_t http_status = 0; ///< the upgrade's HTTP status where the code has one, else 0
+  std::uint16_t http_status = 0; ///< the upgrade's HTTP status, or a venue answer's status, else 0
   std::uint16_t close_code = 0;  ///< the WebSocket close code where the code has one, else 0
 
   explicit operator bool() const noexcept { return code != errc::none; }

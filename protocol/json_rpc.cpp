@@ -59,12 +59,15 @@ failure check_params(std::string_view params) {
   return {};
 }
 
-std::string build_request(request_id id, std::string_view method, std::string_view params) {
+std::string build_request(request_id id, std::string_view method, std::string_view params,
+                          bool jsonrpc_member) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> writer{buffer};
   writer.StartObject();
-  writer.Key("jsonrpc");
-  writer.String("2.0");
+  if (jsonrpc_member) {
+    writer.Key("jsonrpc");
+    writer.String("2.0");
+  }
   writer.Key("id");
   writer.Int64(id);
   writer.Key("method");
@@ -92,6 +95,10 @@ const char* to_string(kind k) noexcept {
     return "notification";
   case kind::request:
     return "request";
+  case kind::partial:
+    return "partial";
+  case kind::shutdown:
+    return "shutdown";
   }
   return "unknown";
 }
@@ -149,7 +156,13 @@ failure to_failure(const message& error_response) {
   std::string detail = std::to_string(error_response.error_code);
   if (!error_response.error_message.empty())
     detail += " " + error_response.error_message;
-  return {errc::server_error, std::move(detail), 0, 0};
+  const auto status = error_response.status;
+  auto code = errc::server_error;
+  if (status == 429 || status == 418)
+    code = errc::venue_rate_limited;
+  else if (status >= 500 && status < 600)
+    code = errc::outcome_unknown;
+  return {code, std::move(detail), status, 0};
 }
 
 } // namespace zenws::json_rpc

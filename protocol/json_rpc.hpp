@@ -23,9 +23,11 @@ using request_id = std::int64_t;
 /// one array. Otherwise a bad_json failure saying what is wrong.
 failure check_params(std::string_view params);
 
-/// `{"jsonrpc":"2.0","id":<id>,"method":<method>,"params":<params>}`; params "" omits the member.
-/// `params` is copied verbatim, so check it first (check_params). The method is JSON-escaped.
-std::string build_request(request_id id, std::string_view method, std::string_view params);
+/// `{"jsonrpc":"2.0","id":<id>,"method":<method>,"params":<params>}`; params "" omits the member,
+/// and `jsonrpc_member` false omits "jsonrpc" (Binance's stream control messages). `params` is
+/// copied verbatim, so check it first (check_params). The method is JSON-escaped.
+std::string build_request(request_id id, std::string_view method, std::string_view params,
+                          bool jsonrpc_member = true);
 
 /// What one incoming text frame is.
 enum class kind : std::uint8_t {
@@ -35,6 +37,9 @@ enum class kind : std::uint8_t {
   error,        ///< has an id (possibly null) and an error
   notification, ///< has a method and no id (subscriptions, heartbeats)
   request,      ///< has a method and an id: the server asks something of us
+  // Verdicts of venue dialects (wire_dialect.hpp); classify() never returns them.
+  partial,  ///< one acknowledgement of several for request `id`: nothing to do yet
+  shutdown, ///< the venue will close this connection soon (maintenance): reconnect now
 };
 
 /// "not_json", "other", ...
@@ -49,6 +54,8 @@ struct message {
   std::string result;           ///< response: the JSON text of "result"
   std::int64_t error_code = 0;  ///< error: error.code
   std::string error_message;    ///< error: error.message (or error.msg)
+  std::uint16_t status = 0;     ///< response and error: the venue's HTTP-like status, if any
+  std::string meta;             ///< response: venue metadata sent with it (Binance rateLimits)
 };
 
 /// Parses `text` once and classifies it.
@@ -58,7 +65,9 @@ message classify(std::string_view text);
 /// nullopt. A non-string element makes the whole answer nullopt.
 std::optional<std::vector<std::string>> string_array(std::string_view json);
 
-/// The failure a JSON-RPC error response means: server_error, with "code message" as detail.
+/// The failure an error answer means, with "code message" as detail and the status kept:
+/// venue_rate_limited for status 429 or 418, outcome_unknown for 5xx (the venue may have acted,
+/// as Binance says of its 5xx), else server_error.
 failure to_failure(const message& error_response);
 
 } // namespace zenws::json_rpc

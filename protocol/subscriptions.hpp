@@ -24,31 +24,6 @@
 
 namespace zenws {
 
-/// How a JSON-RPC venue spells subscribe and unsubscribe. Deribit is the default. Venues with
-/// their own envelope (OKX, Bybit) bring their own dialect with their adapter.
-struct subscription_dialect {
-  enum class params_style : std::uint8_t {
-    channels_object, ///< "params":{"channels":[...]} (Deribit)
-    list,            ///< "params":[...] (Binance, Ethereum-style)
-  };
-  std::string subscribe_method = "public/subscribe";
-  std::string unsubscribe_method = "public/unsubscribe";
-  params_style style = params_style::channels_object;
-
-  /// The request frame for `channels` with correlation id `id`.
-  std::string subscribe_request(json_rpc::request_id id,
-                                const std::vector<std::string>& channels) const;
-  std::string unsubscribe_request(json_rpc::request_id id,
-                                  const std::vector<std::string>& channels) const;
-
-  /// The channels a successful response confirms: the result when it is a list of strings
-  /// (Deribit lists what it accepted), else all of `requested` (Binance answers null).
-  std::vector<std::string> confirmed(const json_rpc::message& response,
-                                     const std::vector<std::string>& requested) const;
-
-  bool operator==(const subscription_dialect& other) const;
-};
-
 enum class subscription_op : std::uint8_t { subscribe, unsubscribe };
 
 /// How one subscribe or unsubscribe ended.

@@ -74,7 +74,9 @@ const code_row all_codes[] = {
     {errc::name_taken, 108, "name_taken", category::internal, fatal},
     {errc::name_unknown, 109, "name_unknown", category::internal, recoverable},
     {errc::name_type_mismatch, 110, "name_type_mismatch", category::internal, fatal},
+    {errc::bad_channel, 111, "bad_channel", category::internal, fatal},
     {errc::no_connections, 11, "no_connections", category::network, recoverable},
+    {errc::server_shutdown, 12, "server_shutdown", category::network, recoverable},
 };
 
 failure make_failure(errc code, std::string detail = {}, std::uint16_t http_status = 0,

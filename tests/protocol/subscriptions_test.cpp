@@ -8,32 +8,6 @@
 using namespace zenws;
 using strings = std::vector<std::string>;
 
-TEST_CASE("the Deribit dialect builds public/subscribe with a channels object") {
-  const subscription_dialect deribit;
-  CHECK(
-      deribit.subscribe_request(4, {"book.BTC-PERPETUAL.raw", "trades.ETH-PERPETUAL.raw"}) ==
-      R"({"jsonrpc":"2.0","id":4,"method":"public/subscribe","params":{"channels":["book.BTC-PERPETUAL.raw","trades.ETH-PERPETUAL.raw"]}})");
-  CHECK(deribit.unsubscribe_request(5, {"x"}) ==
-        R"({"jsonrpc":"2.0","id":5,"method":"public/unsubscribe","params":{"channels":["x"]}})");
-}
-
-TEST_CASE("the list style writes params as an array and escapes channel names") {
-  subscription_dialect list;
-  list.subscribe_method = "SUBSCRIBE";
-  list.style = subscription_dialect::params_style::list;
-  CHECK(
-      list.subscribe_request(1, {"btcusdt@aggTrade", "a\"b\n"}) ==
-      R"({"jsonrpc":"2.0","id":1,"method":"SUBSCRIBE","params":["btcusdt@aggTrade","a\"b\u000a"]})");
-}
-
-TEST_CASE("confirmed channels: a listed result, else everything requested") {
-  const subscription_dialect deribit;
-  const strings requested{"a", "b", "c"};
-  CHECK(deribit.confirmed(json_rpc::classify(R"({"id":1,"result":["a","c"]})"), requested) ==
-        strings{"a", "c"});
-  CHECK(deribit.confirmed(json_rpc::classify(R"({"id":1,"result":null})"), requested) == requested);
-}
-
 TEST_CASE("only server-confirmed channels enter the restore set; partial acceptance is reported") {
   subscription_tracker subs;
   subs.sent(1, subscription_op::subscribe, {"a", "b", "c"});
