@@ -289,6 +289,11 @@ void test_server::set_responder(responder r) {
   impl_->change_settings([&](detail::live_settings& s) { s.reply = std::move(reply); });
 }
 
+void test_server::set_hooks(session_hooks hooks) {
+  auto shared = std::make_shared<const session_hooks>(std::move(hooks));
+  impl_->change_settings([&](detail::live_settings& s) { s.hooks = std::move(shared); });
+}
+
 void test_server::echo() {
   set_responder(&detail::echo_reply);
 }

@@ -107,6 +107,32 @@ struct server_options {
 /// exception thrown from it is reported on stderr and counts as no reply.
 using responder = std::function<std::vector<frame>(const frame& received)>;
 
+/// A session_hooks::screen decision on one upgrade request.
+struct upgrade_verdict {
+  unsigned status = 0; ///< 0 accepts; any other value refuses with this HTTP status
+  std::string body;    ///< the refusal's text/plain body
+};
+
+/// What a venue simulator built on the server sees beyond the responder: which target each
+/// session upgraded to, the control frames the client sends, and the sessions' ends. Every hook
+/// may be empty. They run on the server's thread, so they must not block: they may call the
+/// members that queue work (send, ping, close, reset, ...), never the wait_for_* ones.
+struct session_hooks {
+  /// Decides each upgrade request after delay_upgrade's wait, unless refuse_upgrade() already
+  /// refuses it; a refusal is answered as refuse_upgrade() describes.
+  std::function<upgrade_verdict(const upgrade_request&)> screen;
+  /// A session completed the upgrade: its 101 is written and no frame has been read yet. Runs
+  /// before wait_for_sessions() counts the session, so a test that saw the session there sees
+  /// what this hook set up.
+  std::function<void(const upgrade_request&)> on_open;
+  /// The client sent a ping (`is_ping`) or a pong with this payload; it runs inside the read,
+  /// in order with the frames around it. Beast answers pings by itself as before.
+  std::function<void(session_id session, bool is_ping, const std::string& payload)> on_control;
+  /// A session that on_open reported has ended, however it ended (a stalled session never
+  /// ends). Runs after wait_for_end() can see the end.
+  std::function<void(const session_end&)> on_end;
+};
+
 /// The kit's certificate authority and the files a client needs to trust it (absolute paths in
 /// a private directory under /tmp).
 struct tls_files {
@@ -145,6 +171,9 @@ public:
   /// Shorthand responders: echo every frame (default), or never reply.
   void echo();
   void silent();
+  /// Replaces the hooks (empty ones by default). Sessions already open keep reporting to the new
+  /// hooks; set them before clients connect to see every session from its start.
+  void set_hooks(session_hooks hooks);
   /// Waits this long before writing each frame's replies (0 = none, the default). The next
   /// frame is not read meanwhile; a frame without replies is not delayed.
   void set_reply_delay(milliseconds delay);

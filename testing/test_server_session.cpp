@@ -112,15 +112,14 @@ void session::on_upgrade_request(error_code ec) {
   // accept(request) cannot take over: dropping them beats prepending them to the first message.
   buffer_.consume(buffer_.size());
 
-  upgrade_request seen;
-  seen.session = id_;
-  seen.target = std::string{request_.target()};
+  seen_.session = id_;
+  seen_.target = std::string{request_.target()};
   for (const auto& field : request_)
-    seen.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
-  seen.sni = tls_seen_.sni;
-  seen.alpn_offer = tls_seen_.alpn_offer;
-  seen.client_certificate = client_certificate_;
-  server_.on_upgrade_request(std::move(seen));
+    seen_.headers.emplace_back(std::string{field.name_string()}, std::string{field.value()});
+  seen_.sni = tls_seen_.sni;
+  seen_.alpn_offer = tls_seen_.alpn_offer;
+  seen_.client_certificate = client_certificate_;
+  server_.on_upgrade_request(seen_);
 
   auto s = server_.settings(); // one snapshot decides this request's delay and answer
   if (s.upgrade_delay.count() <= 0)
@@ -132,7 +131,12 @@ void session::on_upgrade_request(error_code ec) {
   });
 }
 
-void session::answer_upgrade(const live_settings& s) {
+void session::answer_upgrade(live_settings s) {
+  if (s.refuse_status == 0 && s.hooks && s.hooks->screen) {
+    auto verdict = s.hooks->screen(seen_);
+    s.refuse_status = verdict.status;
+    s.refuse_body = std::move(verdict.body);
+  }
   if (s.refuse_status != 0) {
     auto& res = refusal_.emplace();
     res.version(request_.version());
@@ -194,9 +198,17 @@ void session::on_upgrade(error_code ec) {
   upgraded_ = true;
   // Runs inside our reads only, so `this` is alive whenever Beast calls it.
   ws_.control_callback([this](websocket::frame_type kind, beast::string_view payload) {
-    if (kind == websocket::frame_type::pong)
+    if (kind == websocket::frame_type::close)
+      return;
+    const bool is_ping = kind == websocket::frame_type::ping;
+    if (!is_ping)
       server_.on_pong(id_, std::string{payload});
+    if (auto hooks = server_.settings().hooks; hooks && hooks->on_control)
+      hooks->on_control(id_, is_ping, std::string{payload});
   });
+  // Before on_upgraded, so that what the hook sets up is there once a waiter sees the session.
+  if (auto hooks = server_.settings().hooks; hooks && hooks->on_open)
+    hooks->on_open(seen_);
   server_.on_upgraded(shared_from_this(), id_);
   read_next();
 }
@@ -488,7 +500,12 @@ void session::end(bool close_frame, std::uint16_t code, std::string reason) {
     error_code ignored;
     ws_.next_layer().socket().close(ignored);
   }
-  server_.on_end(session_end{id_, close_frame, code, std::move(reason)}, upgraded_);
+  const session_end seen_end{id_, close_frame, code, std::move(reason)};
+  server_.on_end(seen_end, upgraded_);
+  if (!upgraded_)
+    return;
+  if (auto hooks = server_.settings().hooks; hooks && hooks->on_end)
+    hooks->on_end(seen_end);
 }
 
 } // namespace zenws::testing::detail

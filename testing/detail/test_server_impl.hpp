@@ -48,6 +48,7 @@ struct live_settings {
   std::string refuse_body;
   milliseconds upgrade_delay{0};
   accept_mode mode = accept_mode::serve;
+  std::shared_ptr<const session_hooks> hooks; ///< null = none
 };
 
 /// Everything the server has seen, for the waiters.
@@ -189,7 +190,7 @@ private:
   void on_tls_handshake(error_code ec);
   void read_upgrade_request();
   void on_upgrade_request(error_code ec);
-  void answer_upgrade(const live_settings& s);
+  void answer_upgrade(live_settings s); ///< by value: the screen hook may refuse in this copy
   void on_refused(error_code ec);
   void on_upgrade(error_code ec);
   void read_next();
@@ -211,6 +212,7 @@ private:
   websocket::stream<session_stream> ws_;
   beast::flat_buffer buffer_;
   http::request<http::string_body> request_;
+  upgrade_request seen_; ///< what on_upgrade_request recorded; the hooks get it too
   std::optional<http::response<http::string_body>> refusal_;
   tls_observation tls_seen_;
   bool client_certificate_ = false;
