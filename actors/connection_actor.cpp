@@ -728,15 +728,18 @@ failure release_attempt(self_pointer self, const std::string& detail) {
 void on_ended(self_pointer self, disconnect_info info) {
   auto& st = self->state;
   record_close(self, info);
-  if (auto bootstrap_failure =
-          release_attempt(self, "the connection dropped while the request waited"))
+  auto bootstrap_failure = release_attempt(self, "the connection dropped while the request waited");
+  const bool bootstrap_failed = static_cast<bool>(bootstrap_failure);
+  if (bootstrap_failed)
     info.error = std::move(bootstrap_failure);
   if (info.error)
     st.counters.last_error = info.error;
   st.last_disconnect = info;
 
-  const bool asked_to_close =
-      st.state == connection_state::closing || info.initiator == close_initiator::local;
+  // A failed bootstrap closes the socket itself; that is a failure for the policy to judge
+  // (an auth error gives up, fatally), not the owner asking to close.
+  const bool asked_to_close = st.state == connection_state::closing ||
+                              (info.initiator == close_initiator::local && !bootstrap_failed);
   if (asked_to_close) {
     st.state = connection_state::closed;
     answer_connects(self, info.error

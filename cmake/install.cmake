@@ -4,7 +4,8 @@ include(CMakePackageConfigHelpers)
 
 set(ZENWS_CMAKE_DIR "${CMAKE_INSTALL_LIBDIR}/cmake/zenws")
 
-install(TARGETS zenws zenws_protocol zenws_asio zenws_transport zenws_actors zenws_supervision zenws_testing
+install(TARGETS zenws zenws_protocol zenws_asio zenws_transport zenws_actors zenws_supervision zenws_adapters
+        zenws_testing
         EXPORT zenwsTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

@@ -79,15 +79,61 @@ charges deribit_cost(std::string_view method) {
   return {{deribit_bucket::non_matching, 500}};
 }
 
-rate_limit_config binance_stream_rate_limits(std::size_t max_queue) {
+rate_limit_config binance_stream_rate_limits(std::uint64_t per_second, std::size_t max_queue) {
   rate_limit_config config;
-  config.buckets = {{"messages", 5, 5}};
+  config.buckets = {{"messages", 1, std::max<std::uint64_t>(1, per_second - 1)}};
   config.max_queue = max_queue;
   return config;
 }
 
 charges binance_stream_cost() {
   return {{0, 1}};
+}
+
+rate_limit_config binance_api_rate_limits(std::uint64_t weight_per_minute,
+                                          std::uint64_t orders_per_10s, std::size_t max_queue) {
+  // Both buckets count tenths, so that half a limit and its refill stay exact enough; refills
+  // round down, which only ever admits less.
+  rate_limit_config config;
+  config.buckets = {{"request_weight_tenths", std::max<std::uint64_t>(10, weight_per_minute * 5),
+                     std::max<std::uint64_t>(1, weight_per_minute / 12)},
+                    {"orders_tenths", std::max<std::uint64_t>(10, orders_per_10s * 5),
+                     std::max<std::uint64_t>(1, orders_per_10s / 2)}};
+  config.max_queue = max_queue;
+  return config;
+}
+
+charges binance_api_cost(std::string_view method) {
+  struct weight {
+    std::string_view method;
+    std::uint64_t weight;
+    bool order;
+  };
+  // ../shared/reference/exchanges.md section 2.2.
+  static constexpr weight table[] = {
+      {"ping", 1, false},
+      {"time", 1, false},
+      {"depth", 5, false},
+      {"order.place", 1, true},
+      {"order.test", 1, false},
+      {"order.cancel", 1, false},
+      {"order.cancelReplace", 1, true},
+      {"session.logon", 2, false},
+      {"session.status", 2, false},
+      {"session.logout", 2, false},
+      {"userDataStream.subscribe", 2, false},
+  };
+  // Binance accepts version-prefixed methods ("v3/order.place").
+  if (const auto slash = method.find('/'); slash != std::string_view::npos)
+    method.remove_prefix(slash + 1);
+  for (const auto& row : table)
+    if (row.method == method) {
+      charges out{{binance_bucket::request_weight, row.weight * 10}};
+      if (row.order)
+        out.push_back({binance_bucket::orders, 10});
+      return out;
+    }
+  return {{binance_bucket::request_weight, 10}};
 }
 
 } // namespace zenws
