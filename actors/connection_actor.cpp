@@ -149,6 +149,7 @@ struct connection_data {
   std::map<rate_limiter::ticket, held_frame> held; // frames waiting for tokens
   std::uint64_t release_timer = 0;                 // token of the armed release timer
   pressure last_pressure = pressure::none;
+  steady_time ready_at{};  // when the current connection became ready
   recorder_actor recorder; // when config.record_to is set
   failure record_error;    // record_to could not be opened: connect refuses with it
 
@@ -573,13 +574,24 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
 
 // -- readiness ------------------------------------------------------------------------------------
 
+/// Checks the connection's age in slices of at most a second: a pending delayed message keeps
+/// its actor alive, and a day-long one would keep a connection nobody holds for a day.
+void arm_lifetime(self_pointer self) {
+  auto& st = self->state;
+  const auto left =
+      st.options.max_lifetime - std::chrono::duration_cast<milliseconds>(now() - st.ready_at);
+  self->delayed_send(self, std::clamp(left, milliseconds{0}, milliseconds{1000}),
+                     lifetime_timer_atom::value, st.attempt);
+}
+
 void become_ready(self_pointer self) {
   auto& st = self->state;
   st.state = connection_state::connected;
   ++st.counters.connects;
   st.policy.on_ready(now());
+  st.ready_at = now();
   if (st.options.max_lifetime.count() > 0)
-    self->delayed_send(self, st.options.max_lifetime, lifetime_timer_atom::value, st.attempt);
+    arm_lifetime(self);
   for (auto& rp : st.connect_promises)
     if (rp.pending())
       rp.deliver(st.last_upgrade);
@@ -1118,9 +1130,14 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
       },
       [=](held_timer_atom, std::uint64_t ticket) { expire_held(self, ticket); },
       [=](lifetime_timer_atom, std::uint64_t attempt) {
-        if (!is_current(self, attempt))
+        auto& st = self->state;
+        if (!is_current(self, attempt) || st.state != connection_state::connected)
           return;
-        const auto lifetime = self->state.options.max_lifetime.count();
+        if (now() - st.ready_at < st.options.max_lifetime) {
+          arm_lifetime(self);
+          return;
+        }
+        const auto lifetime = st.options.max_lifetime.count();
         replace_connection(
             self,
             failure{errc::server_shutdown,

@@ -13,8 +13,9 @@
 /// answered when the connection is ready, or with the error that ended the last attempt when
 /// the policy gives up.
 ///
-/// When the actor terminates (exit message, kill, last handle dropped) it tears the socket down
-/// and fails every request still waiting (connect, close) with `closed`: CAF itself leaves an
+/// When the actor terminates (exit message, kill, or the last handle dropped and its pending
+/// timers fired: CAF keeps an actor alive while a delayed message to it waits) it tears the socket
+/// down and fails every request still waiting (connect, close) with `closed`: CAF itself leaves an
 /// undelivered response promise hanging.
 
 #include <caf/actor.hpp>

@@ -167,7 +167,9 @@ venue_adapter streams(stream_settings settings) {
   venue_adapter out;
   out.options.dialect = std::make_shared<stream_dialect>(settings.max_streams);
   auto& limits = out.options.rate_limit;
-  limits.limits = binance_stream_rate_limits(settings.messages_per_second, settings.max_queue);
+  // One frame of headroom: frames spaced exactly by the limit can arrive closer together.
+  limits.limits = binance_stream_rate_limits(
+      std::max<std::uint64_t>(1, settings.messages_per_second - 1), settings.max_queue);
   limits.request_cost = [](std::string_view) { return binance_stream_cost(); };
   limits.frame_cost = binance_stream_cost();
   limits.heartbeat_cost = binance_stream_cost();

@@ -9,7 +9,8 @@
 /// connection when no pong comes within a minute; the transport answers each ping, and the
 /// adapter's server_ping heartbeat calls the connection stale after three intervals without
 /// one. The venue counts every frame we send, pongs included, against 5 a second and closes
-/// with 1008 above that: the adapter's rate limiter keeps every one-second window at 5. At
+/// with 1008 above that: the adapter's rate limiter keeps every one-second window at 4, one
+/// frame of headroom for frames that bunch up on the way. At
 /// most 1024 streams per connection, and every connection ends at 24 h: the adapter replaces
 /// it before that (max_lifetime), and at once when a serverShutdown event announces
 /// maintenance.

@@ -160,6 +160,10 @@ failure to_failure(const message& error_response) {
   auto code = errc::server_error;
   if (status == 429 || status == 418)
     code = errc::venue_rate_limited;
+  else if (status == 401)
+    code = errc::auth_failed;
+  else if (status == 403)
+    code = errc::forbidden;
   else if (status >= 500 && status < 600)
     code = errc::outcome_unknown;
   return {code, std::move(detail), status, 0};

@@ -66,8 +66,9 @@ message classify(std::string_view text);
 std::optional<std::vector<std::string>> string_array(std::string_view json);
 
 /// The failure an error answer means, with "code message" as detail and the status kept:
-/// venue_rate_limited for status 429 or 418, outcome_unknown for 5xx (the venue may have acted,
-/// as Binance says of its 5xx), else server_error.
+/// venue_rate_limited for status 429 or 418, auth_failed for 401, forbidden for 403,
+/// outcome_unknown for 5xx (the venue may have acted, as Binance says of its 5xx), else
+/// server_error.
 failure to_failure(const message& error_response);
 
 } // namespace zenws::json_rpc

@@ -118,7 +118,13 @@ struct fixture {
   caf::scoped_actor self{sys};
   caf::actor handler = sys.spawn(recording_handler, caf::actor_cast<caf::actor>(self));
 
-  ~fixture() { self->send_exit(handler, caf::exit_reason::user_shutdown); }
+  std::vector<caf::actor> spawned; // ended with the test: a pending timer would keep them alive
+
+  ~fixture() {
+    for (const auto& conn : spawned)
+      self->send_exit(conn, caf::exit_reason::user_shutdown);
+    self->send_exit(handler, caf::exit_reason::user_shutdown);
+  }
 
   static zenws::connection_config fast_config(const std::string& url) {
     zenws::connection_config config;
@@ -133,7 +139,9 @@ struct fixture {
 
   zenws::connection_actor spawn(zenws::connection_config config,
                                 zenws::connection_options options = {}) {
-    return zenws::spawn_connection(sys, io, std::move(config), std::move(options), handler);
+    auto conn = zenws::spawn_connection(sys, io, std::move(config), std::move(options), handler);
+    spawned.push_back(caf::actor_cast<caf::actor>(conn));
+    return conn;
   }
 
   event next(std::chrono::milliseconds within = wait) {

@@ -61,6 +61,10 @@ TEST_CASE("an error answer's status decides its failure") {
   CHECK(json_rpc::to_failure(m).code == errc::venue_rate_limited);
   m.status = 503;
   CHECK(json_rpc::to_failure(m).code == errc::outcome_unknown);
+  m.status = 401;
+  CHECK(json_rpc::to_failure(m).code == errc::auth_failed);
+  m.status = 403;
+  CHECK(json_rpc::to_failure(m).code == errc::forbidden);
   m.status = 400;
   CHECK(json_rpc::to_failure(m).code == errc::server_error);
   CHECK(json_rpc::to_failure(m).detail == "-1003 too much weight");
