@@ -114,6 +114,7 @@ struct held_frame {
   std::optional<subscription_op> op; ///< subscribes: told to the tracker once sent
   std::vector<std::string> channels;
   steady_time since{}; ///< when it started waiting for tokens
+  std::string method;  ///< requests, for telemetry (set only when a hook is installed)
 };
 
 } // namespace
@@ -150,6 +151,7 @@ struct connection_data {
   std::uint64_t release_timer = 0;                 // token of the armed release timer
   pressure last_pressure = pressure::none;
   steady_time ready_at{};  // when the current connection became ready
+  std::string source;      // telemetry events' source
   recorder_actor recorder; // when config.record_to is set
   failure record_error;    // record_to could not be opened: connect refuses with it
 
@@ -208,6 +210,27 @@ void notify(self_pointer self, Ts&&... xs) {
     self->send(self->state.handler, std::forward<Ts>(xs)...);
 }
 
+/// Reports a telemetry event when the user installed a hook; `fill` sets the kind's members.
+template <class Fill>
+void emit(self_pointer self, telemetry_kind kind, Fill&& fill) {
+  auto& st = self->state;
+  if (!st.options.telemetry)
+    return;
+  telemetry_event e;
+  e.kind = kind;
+  e.source = st.source;
+  fill(e);
+  st.options.telemetry(e);
+}
+
+void emit(self_pointer self, telemetry_kind kind) {
+  emit(self, kind, [](telemetry_event&) {});
+}
+
+void emit_failure(self_pointer self, telemetry_kind kind, const failure& why) {
+  emit(self, kind, [&](telemetry_event& e) { e.error = why; });
+}
+
 // -- attempts -------------------------------------------------------------------------------------
 
 /// Starts a new attempt: a fresh transport whose events carry the new attempt number.
@@ -221,6 +244,7 @@ void start_attempt(self_pointer self) {
                                                  st.attempt, st.config.heartbeat.policy);
   st.link = transport::create(*st.io, st.config, *parse_url(st.config.url).url, std::move(events));
   st.state = connection_state::connecting;
+  emit(self, telemetry_kind::connect_attempt, [&](telemetry_event& e) { e.count = st.attempt; });
   st.link->start();
 }
 
@@ -278,6 +302,10 @@ void fail_waiter(self_pointer self, json_rpc::request_id id, waiter& w, const fa
   auto& st = self->state;
   switch (w.what) {
   case waiter::purpose::user:
+    emit_failure(self,
+                 why.code == errc::request_timeout ? telemetry_kind::request_timed_out
+                                                   : telemetry_kind::request_failed,
+                 why);
     w.rpc.deliver(make_error(why));
     break;
   case waiter::purpose::subscribe:
@@ -361,6 +389,8 @@ void report_pressure(self_pointer self) {
   if (!st.limiter || st.limiter->level() == st.last_pressure)
     return;
   st.last_pressure = st.limiter->level();
+  emit(self, telemetry_kind::pressure_changed,
+       [&](telemetry_event& e) { e.detail = to_string(st.last_pressure); });
   notify(self, rate_limit_atom::value, st.last_pressure);
 }
 
@@ -377,6 +407,7 @@ void arm_release(self_pointer self) {
 /// and the refusal is returned; the waiter, if any, is the caller's to answer.
 failure write_admitted(self_pointer self, held_frame& f) {
   auto& st = self->state;
+  const bool user_request = f.id && f.w.what == waiter::purpose::user;
   record(self, record_dir::out, f.kind, f.data);
   failure refused;
   if (f.id) {
@@ -392,9 +423,22 @@ failure write_admitted(self_pointer self, held_frame& f) {
       st.counters.bytes_out += size;
     }
   }
-  if (refused && st.limiter)
-    st.limiter->refund(f.cost, now());
-  return refused;
+  if (refused) {
+    if (st.limiter)
+      st.limiter->refund(f.cost, now());
+    return refused;
+  }
+  if (!f.cost.empty())
+    emit(self, telemetry_kind::rate_limit_consumed, [&](telemetry_event& e) {
+      for (const auto& c : f.cost)
+        e.count += c.cost;
+    });
+  if (user_request)
+    emit(self, telemetry_kind::request_tracked, [&](telemetry_event& e) {
+      e.count = static_cast<std::uint64_t>(*f.id);
+      e.detail = std::move(f.method);
+    });
+  return {};
 }
 
 /// Ends a frame that will not be sent: the requester of a request (its waiter `w`), the
@@ -432,6 +476,7 @@ failure submit(self_pointer self, held_frame f) {
     return write_admitted(self, f);
   if (decision.what == rate_limiter::verdict::refused) {
     ++st.counters.rate_limited;
+    emit_failure(self, telemetry_kind::rate_limit_rejected, decision.why);
     return decision.why;
   }
   if (f.op == subscription_op::unsubscribe)
@@ -440,6 +485,8 @@ failure submit(self_pointer self, held_frame f) {
   if (f.id)
     self->delayed_send(self, f.timeout, held_timer_atom::value, decision.id);
   st.held.emplace(decision.id, std::move(f));
+  emit(self, telemetry_kind::rate_limit_queued,
+       [&](telemetry_event& e) { e.count = st.limiter->queued(); });
   if (st.limiter->queued() == 1)
     arm_release(self);
   report_pressure(self);
@@ -475,11 +522,11 @@ void expire_held(self_pointer self, rate_limiter::ticket ticket) {
   st.limiter->cancel(ticket);
   ++st.counters.rate_limited;
   auto& f = node.mapped();
-  fail_held(
-      self, f.id.has_value(), f.w,
-      failure{errc::rate_limited,
-              "waited " + std::to_string(f.timeout.count()) + "ms for rate-limit tokens; not sent",
-              0, 0});
+  const failure why{
+      errc::rate_limited,
+      "waited " + std::to_string(f.timeout.count()) + "ms for rate-limit tokens; not sent", 0, 0};
+  emit_failure(self, telemetry_kind::rate_limit_rejected, why);
+  fail_held(self, f.id.has_value(), f.w, why);
   report_pressure(self);
 }
 
@@ -529,6 +576,8 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
   held_frame f;
   f.id = st.requests.next_id();
   f.data = st.wire->request(*f.id, method, params);
+  if (st.options.telemetry)
+    f.method = method;
   f.w.rpc = self->make_response_promise<rpc_response>();
   f.timeout = timeout_or_default(st, timeout);
   f.cost = request_cost(st, method);
@@ -551,6 +600,8 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
   auto& st = self->state;
   if (op == subscription_op::unsubscribe && offline(st.state)) {
     st.subscriptions.forget(channels); // not restored on the next connect
+    emit(self, telemetry_kind::subscription_removed,
+         [&](telemetry_event& e) { e.count = channels.size(); });
     return subscription_outcome{op, std::move(channels), {}, {}};
   }
   if (st.state != connection_state::connected)
@@ -596,6 +647,7 @@ void become_ready(self_pointer self) {
     if (rp.pending())
       rp.deliver(st.last_upgrade);
   st.connect_promises.clear();
+  emit(self, telemetry_kind::ready);
   notify(self, connected_atom::value, st.last_upgrade);
 }
 
@@ -680,20 +732,44 @@ void arm_heartbeat(self_pointer self) {
 
 void drop_connection(self_pointer self, failure why);
 
+/// Reports heartbeats the monitor heard since it had heard `received_before`.
+void emit_heard(self_pointer self, std::uint64_t received_before) {
+  auto& st = self->state;
+  if (!st.options.telemetry)
+    return;
+  if (st.heartbeat.heard() == received_before)
+    return;
+  emit(self, telemetry_kind::heartbeat_answered,
+       [&](telemetry_event& e) { e.duration = st.heartbeat.last_rtt(); });
+}
+
+/// A tick that counted a miss is reported with the run of misses.
+void emit_missed(self_pointer self, std::uint64_t failures_before) {
+  auto& st = self->state;
+  if (!st.options.telemetry)
+    return;
+  if (st.heartbeat.failures() != failures_before)
+    emit(self, telemetry_kind::heartbeat_missed,
+         [&](telemetry_event& e) { e.count = st.heartbeat.missed(); });
+}
+
 void perform(self_pointer self, heartbeat_action action) {
   auto& st = self->state;
   switch (action.what) {
   case heartbeat_action::type::none:
     return;
   case heartbeat_action::type::send_ping:
+    emit(self, telemetry_kind::heartbeat_sent);
     debit_heartbeat(self);
     st.link->ping(std::move(action.payload));
     return;
   case heartbeat_action::type::send_text:
+    emit(self, telemetry_kind::heartbeat_sent);
     debit_heartbeat(self);
     st.link->send_urgent(frame_kind::text, std::move(action.payload));
     return;
   case heartbeat_action::type::send_request: {
+    emit(self, telemetry_kind::heartbeat_sent);
     debit_heartbeat(self);
     const auto id = st.requests.next_id();
     waiter w;
@@ -735,6 +811,14 @@ failure release_attempt(self_pointer self, const std::string& detail) {
   return std::exchange(st.bootstrap_failure, {});
 }
 
+void emit_disconnected(self_pointer self, const disconnect_info& info) {
+  emit(self, telemetry_kind::disconnected, [&](telemetry_event& e) {
+    e.count = info.code;
+    e.detail = info.reason;
+    e.error = info.error;
+  });
+}
+
 /// The current attempt or connection is over (`info` says how): answer its waiters, tell the
 /// handler, then retry or give up as the policy says.
 void on_ended(self_pointer self, disconnect_info info) {
@@ -760,23 +844,31 @@ void on_ended(self_pointer self, disconnect_info info) {
     for (auto& rp : st.close_promises)
       rp.deliver(info);
     st.close_promises.clear();
+    emit_disconnected(self, info);
     notify(self, disconnected_atom::value, std::move(info));
     return;
   }
 
   const auto cause = cause_of(info);
+  emit_disconnected(self, info);
   notify(self, disconnected_atom::value, std::move(info));
   auto decision = st.policy.on_failure(cause, now());
   if (auto* plan = std::get_if<retry_plan>(&decision)) {
     st.state = connection_state::reconnecting;
     st.counters.reconnects = st.policy.retries_planned();
     self->delayed_send(self, plan->delay, retry_timer_atom::value, plan->token);
+    emit(self, telemetry_kind::reconnect_planned, [&](telemetry_event& e) {
+      e.count = plan->retry;
+      e.duration = plan->delay;
+      e.error = cause;
+    });
     notify(self, reconnecting_atom::value, reconnect_notice{plan->retry, plan->delay, cause});
     return;
   }
   auto& end = std::get<give_up_info>(decision);
   st.state = connection_state::disconnected;
   answer_connects(self, end.last);
+  emit_failure(self, telemetry_kind::gave_up, end.last);
   notify(self, gave_up_atom::value, std::move(end));
 }
 
@@ -806,11 +898,19 @@ void abandon_connection(self_pointer self, const std::string& detail, failure wh
   info.initiator = close_initiator::local;
   info.error = std::move(why);
   info.was_open = st.state == connection_state::connected;
+  emit_disconnected(self, info);
   st.last_disconnect = info;
   notify(self, disconnected_atom::value, std::move(info));
 }
 
 // -- inbound --------------------------------------------------------------------------------------
+
+void emit_subscription(self_pointer self, const subscription_outcome& outcome) {
+  emit(self,
+       outcome.op == subscription_op::subscribe ? telemetry_kind::subscription_added
+                                                : telemetry_kind::subscription_removed,
+       [&](telemetry_event& e) { e.count = outcome.accepted.size(); });
+}
 
 /// A response or error for request `id`. False when nothing waits for it.
 bool complete_request(self_pointer self, const json_rpc::message& msg) {
@@ -839,6 +939,8 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
   switch (w.what) {
   case waiter::purpose::user:
     st.latency.record(round_trip);
+    emit(self, telemetry_kind::request_resolved,
+         [&](telemetry_event& e) { e.duration = round_trip; });
     w.rpc.deliver(rpc_response{msg.result, round_trip, msg.meta, msg.status});
     break;
   case waiter::purpose::subscribe:
@@ -846,9 +948,12 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
     // The tracker knows what was asked; the dialect says what the answer confirms.
     auto outcome = st.subscriptions.on_confirmed(
         *msg.id, st.wire->confirmed(msg, st.subscriptions.requested(*msg.id)));
-    if (w.what == waiter::purpose::subscribe && outcome)
+    if (w.what == waiter::purpose::subscribe && outcome) {
+      emit_subscription(self, *outcome);
       w.sub.deliver(std::move(*outcome));
-    else if (outcome) {
+    } else if (outcome) {
+      emit(self, telemetry_kind::subscriptions_restored,
+           [&](telemetry_event& e) { e.count = outcome->accepted.size(); });
       notify(self, restored_atom::value, std::move(*outcome));
       continue_bootstrap(self);
     }
@@ -879,7 +984,9 @@ void on_text(self_pointer self, std::string& text) {
   if (worth_reading(st, text))
     msg = st.wire->read(text);
   heartbeat_action reply;
+  const auto heard = st.heartbeat.heard();
   if (st.heartbeat.on_text(text, msg, now(), reply)) {
+    emit_heard(self, heard);
     perform(self, std::move(reply));
     return;
   }
@@ -1013,6 +1120,10 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
   if (!init.options.dialect)
     init.options.dialect = default_dialect();
   init.wire = init.options.dialect->clone();
+  init.source = init.options.label;
+  if (init.source.empty())
+    if (auto parsed = parse_url(init.config.url); parsed.url)
+      init.source = parsed.url->authority();
   init.handler = std::move(handler);
   if (init.options.link_handler && init.handler)
     self->link_to(init.handler);
@@ -1076,6 +1187,10 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         if (!is_current(self, attempt))
           return;
         st.last_upgrade = std::move(response);
+        emit(self, telemetry_kind::upgraded, [&](telemetry_event& e) {
+          e.duration = st.last_upgrade.connect_time + st.last_upgrade.tls_time +
+                       st.last_upgrade.upgrade_time;
+        });
         if (st.state != connection_state::connecting)
           return; // close() came first: the close handshake is under way
         st.heartbeat.start(now());
@@ -1099,12 +1214,17 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
       [=](ws_ping_atom, std::uint64_t attempt, std::string&) {
         if (!is_current(self, attempt))
           return;
+        const auto heard = self->state.heartbeat.heard();
         self->state.heartbeat.on_ping(now()); // the transport has answered it
-        debit_heartbeat(self);                // and the pong counts against the limit
+        emit_heard(self, heard);
+        debit_heartbeat(self); // and the pong counts against the limit
       },
       [=](ws_pong_atom, std::uint64_t attempt, std::string& payload) {
-        if (is_current(self, attempt))
-          self->state.heartbeat.on_pong(payload, now());
+        if (!is_current(self, attempt))
+          return;
+        const auto heard = self->state.heartbeat.heard();
+        self->state.heartbeat.on_pong(payload, now());
+        emit_heard(self, heard);
       },
       [=](ws_closed_atom, std::uint64_t attempt, disconnect_info& info) {
         if (is_current(self, attempt))
@@ -1120,7 +1240,10 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         auto& st = self->state;
         if (!st.link || token == 0 || token != st.heartbeat_timer)
           return;
-        perform(self, st.heartbeat.on_tick(now()));
+        const auto failures = st.heartbeat.failures();
+        auto action = st.heartbeat.on_tick(now());
+        emit_missed(self, failures);
+        perform(self, std::move(action));
         if (st.link && token == st.heartbeat_timer)
           arm_heartbeat(self);
       },

@@ -41,6 +41,7 @@
 #include "zenws/protocol/rate_limiter.hpp"
 #include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/protocol/subscriptions.hpp"
+#include "zenws/protocol/telemetry.hpp"
 #include "zenws/protocol/wire_dialect.hpp"
 
 namespace zenws {
@@ -155,6 +156,11 @@ struct connection_options {
   /// (Binance ends every connection at 24 h): the handler sees the drop with server_shutdown
   /// and a reconnect at once. Zero (the default) = never.
   std::chrono::milliseconds max_lifetime{0};
+  /// Called with each telemetry event (protocol/telemetry.hpp) on the connection's thread; must
+  /// be thread-safe and quick. Empty (the default) = none built.
+  telemetry_hook telemetry;
+  /// The events' `source`; empty = the URL's host:port (never its path or query).
+  std::string label;
 };
 
 // -- the typed interface --------------------------------------------------------------------------

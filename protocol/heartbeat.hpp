@@ -94,6 +94,12 @@ public:
 
   heartbeat_health health(steady_time now) const;
 
+  // Cheap reads for per-frame use (health() computes percentiles).
+  std::uint64_t heard() const noexcept { return received_; }    ///< heartbeats seen, ever
+  std::uint64_t failures() const noexcept { return failures_; } ///< misses, ever
+  std::uint32_t missed() const noexcept { return missed_; }     ///< misses in the current run
+  std::chrono::microseconds last_rtt() const noexcept { return rtt_.last(); }
+
   heartbeat_policy policy() const noexcept { return cfg_.policy; }
 
 private:

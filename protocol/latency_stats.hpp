@@ -32,6 +32,9 @@ public:
   void record(std::chrono::microseconds sample) noexcept;
 
   /// Exact nearest-rank percentiles of the ring; all zero when it is empty.
+  /// The most recent sample, without computing a summary.
+  std::chrono::microseconds last() const noexcept { return std::chrono::microseconds{last_}; }
+
   latency_summary summary() const;
 
   std::size_t capacity() const noexcept { return ring_.size(); }

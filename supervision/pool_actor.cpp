@@ -85,7 +85,7 @@ private:
 /// elsewhere.
 bool never_sent(errc code) {
   return code == errc::not_connected || code == errc::closed || code == errc::write_queue_full ||
-         code == errc::invalid_state || code == errc::actor_down;
+         code == errc::invalid_state || code == errc::actor_down || code == errc::rate_limited;
 }
 
 } // namespace
@@ -190,6 +190,19 @@ void sync_subscriptions(self_pointer self, const slot& s) {
 /// Spawns the slot's connection (generation + 1), with a fresh handler of its own when the spec
 /// has a factory, and connects it. The connection restores the slot's channels itself, before
 /// it reports connected (connection_options::restore_subscriptions).
+/// Reports a pool event to the spec's telemetry hook, if any.
+template <class Fill>
+void emit(self_pointer self, telemetry_kind kind, Fill&& fill) {
+  const auto& options = self->state.spec.options;
+  if (!options.telemetry)
+    return;
+  telemetry_event e;
+  e.kind = kind;
+  e.source = options.label.empty() ? std::string{"pool"} : options.label;
+  fill(e);
+  options.telemetry(e);
+}
+
 void start(self_pointer self, slot& s) {
   auto& st = self->state;
   ++s.generation;
@@ -199,6 +212,9 @@ void start(self_pointer self, slot& s) {
   s.pending = 0;
   auto options = st.spec.options;
   options.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
+  if (options.telemetry) // members report as "<pool label>#<slot>"
+    options.label =
+        (options.label.empty() ? std::string{"pool"} : options.label) + "#" + std::to_string(s.id);
   auto handler = st.handler;
   if (st.spec.handler_factory) {
     end_handler(s);
@@ -278,6 +294,10 @@ void on_down(self_pointer self, caf::down_msg& msg) {
   }
   ++s->restarts;
   ++st.restarts;
+  emit(self, telemetry_kind::pool_restart, [&](telemetry_event& e) {
+    e.count = s->id;
+    e.error = to_failure(msg.reason);
+  });
   start(self, *s);
 }
 
@@ -343,6 +363,12 @@ void route_request(self_pointer self, std::uint64_t rp, std::string method, std:
   }
   const auto id = s->id;
   const auto generation = s->generation;
+  emit(self, last ? telemetry_kind::pool_failover : telemetry_kind::pool_routed,
+       [&](telemetry_event& e) {
+         e.count = id;
+         if (last)
+           e.error = to_failure(last);
+       });
   tried.push_back(id);
   ++s->pending;
   self->request(s->conn, caf::infinite, request_atom::value, method, params, timeout)

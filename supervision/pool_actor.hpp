@@ -86,10 +86,10 @@ struct pool_health {
 
 using pool_actor = caf::typed_actor<
     /// A JSON-RPC request on the healthiest ready connection (ties round-robin). A request that
-    /// was never sent (no ready connection, refused, connection gone) fails over to the next,
-    /// up to max_attempts; one that was sent and then lost its connection ends with
-    /// outcome_unknown and is never re-sent. Other errors (server_error, request_timeout) are
-    /// the request's answer.
+    /// was never sent (no ready connection, refused, out of rate-limit tokens, connection gone)
+    /// fails over to the next, up to max_attempts; one that was sent and then lost its connection
+    /// ends with outcome_unknown and is never re-sent. Other errors (server_error, request_timeout)
+    /// are the request's answer.
     caf::replies_to<request_balanced_atom, std::string, std::string,
                     caf::timespan>::with<rpc_response>,
 

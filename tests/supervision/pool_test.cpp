@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include "pool_fixture.hpp"
+#include "telemetry_log.hpp"
+#include "zenws/supervision/pool_prometheus.hpp"
 
 using pool_test::eventually;
 using pool_test::fixture;
@@ -381,5 +383,85 @@ TEST_CASE_FIXTURE(fixture, "unsubscribed channels leave their slot and are not r
   CHECK(std::count_if(frames.begin(), frames.end(), [](const kit::frame& f) {
           return f.session == 2 && f.data.find(R"("channels":["b","c"])") != std::string::npos;
         }) == 1);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "pool telemetry: routed, failover and restart; members report by slot") {
+  zenws_test::event_log log;
+  auto s = spec(2);
+  s.options.telemetry = log.hook();
+  s.options.label = "desk";
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  REQUIRE(ready(pool, 2));
+  REQUIRE(request(pool, "public/get_time").first);
+  const auto routed = log.of(zenws::telemetry_kind::pool_routed);
+  REQUIRE(routed.size() == 1);
+  CHECK(routed[0].source == "desk");
+  // The member that served it reported the request under its slot's label.
+  const auto resolved = log.of(zenws::telemetry_kind::request_resolved);
+  REQUIRE(resolved.size() == 1);
+  CHECK(resolved[0].source == "desk#" + std::to_string(routed[0].count));
+
+  const auto before = health(pool);
+  self->send_exit(before.slots[0].connection, caf::exit_reason::kill);
+  REQUIRE(log.wait_for(zenws::telemetry_kind::pool_restart));
+  const auto restart = log.of(zenws::telemetry_kind::pool_restart)[0];
+  CHECK(restart.count == before.slots[0].slot);
+  CHECK(restart.source == "desk");
+  REQUIRE(ready(pool, 2));
+
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "pool telemetry: a request refused unsent fails over, reported once") {
+  zenws_test::event_log log;
+  auto s = spec(2);
+  s.options.telemetry = log.hook();
+  // One token per member, refilled once a second, no waiting: the third request finds its
+  // member out of tokens (never sent) and moves to the other one, also out.
+  s.options.rate_limit.limits.buckets = {{"requests", 1, 1}};
+  s.options.rate_limit.limits.max_queue = 0;
+  s.options.rate_limit.request_cost = [](std::string_view) { return zenws::charges{{0, 1}}; };
+  s.pool.max_attempts = 2;
+  auto pool = zenws::spawn_pool(sys, io, s, handler);
+  REQUIRE(ready(pool, 2));
+  CHECK(request(pool, "public/get_time").first);
+  CHECK(request(pool, "public/get_time").first);
+  CHECK(request(pool, "public/get_time").second.code == errc::rate_limited);
+  const auto failovers = log.of(zenws::telemetry_kind::pool_failover);
+  REQUIRE(failovers.size() == 1);
+  CHECK(failovers[0].error.code == errc::rate_limited);
+  CHECK(log.of(zenws::telemetry_kind::pool_routed).size() == 3);
+  CHECK(log.of(zenws::telemetry_kind::rate_limit_rejected).size() == 2);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(fixture, "a pool's health in the Prometheus text format") {
+  auto pool = zenws::spawn_pool(sys, io, spec(2), handler);
+  REQUIRE(ready(pool, 2));
+  REQUIRE(request(pool, "public/get_time").first);
+  const auto before = health(pool);
+  self->send_exit(before.slots[1].connection, caf::exit_reason::kill);
+  REQUIRE(eventually([&] { return health(pool).restarts == 1; }));
+  REQUIRE(ready(pool, 2));
+  zenws::prometheus_text text;
+  zenws::add_pool_metrics(text, "desk", health(pool));
+  const auto out = text.str();
+  CHECK(out.find("# TYPE zenws_pool_slots gauge\nzenws_pool_slots{pool=\"desk\"} 2\n") !=
+        std::string::npos);
+  CHECK(out.find("zenws_pool_ready_slots{pool=\"desk\"} 2\n") != std::string::npos);
+  CHECK(out.find("# TYPE zenws_pool_restarts_total counter\n"
+                 "zenws_pool_restarts_total{pool=\"desk\"} 1\n") != std::string::npos);
+  const auto slot1 = std::to_string(before.slots[1].slot);
+  CHECK(out.find("zenws_pool_slot_restarts_total{pool=\"desk\",slot=\"" + slot1 + "\"} 1\n") !=
+        std::string::npos);
+  CHECK(out.find("zenws_pool_slot_score{pool=\"desk\",slot=\"" + slot1 + "\"} 100\n") !=
+        std::string::npos);
+  // One HELP and TYPE per family, however many slots.
+  std::size_t types = 0;
+  for (auto at = out.find("# TYPE zenws_pool_slot_ready "); at != std::string::npos;
+       at = out.find("# TYPE zenws_pool_slot_ready ", at + 1))
+    ++types;
+  CHECK(types == 1);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
