@@ -4,6 +4,7 @@
 // stdout, binary frames as "[binary] " plus base64. When stdin ends the connection is closed
 // with a close handshake; messages the server sends before it answers our close are still
 // printed. --echo sends every message back instead and exits when the server closes.
+// --metrics-port serves the connection's metrics at http://127.0.0.1:PORT/metrics meanwhile.
 
 #include <poll.h>
 #include <unistd.h>
@@ -11,6 +12,8 @@
 #include <chrono>
 #include <future>
 #include <iostream>
+#include <memory>
+#include <optional>
 #include <string>
 
 #include <caf/actor_system.hpp>
@@ -19,10 +22,13 @@
 #include <caf/send.hpp>
 
 #include "commands.hpp"
+#include "metrics_endpoint.hpp"
 #include "zenws/actors/connection_actor.hpp"
 #include "zenws/actors/io_runtime.hpp"
+#include "zenws/actors/prometheus_text.hpp"
 #include "zenws/actors/runtime.hpp"
 #include "zenws/protocol/base64.hpp"
+#include "zenws/protocol/url.hpp"
 
 namespace zenws::cli {
 
@@ -31,13 +37,21 @@ namespace {
 struct connect_options {
   connection_config config;
   bool echo = false;
+  std::optional<std::uint16_t> metrics_port; ///< serve GET /metrics on 127.0.0.1 (0 = any port)
 };
 
 const char* connect_usage =
     "usage: zenws connect URL [--header 'Name: value']... [--subprotocol NAME]...\n"
     "                         [--ca FILE] [--cert FILE --key FILE] [--insecure]\n"
     "                         [--proxy http://host:port] [--compress] [--echo]\n"
-    "                         [--record FILE]\n";
+    "                         [--record FILE] [--metrics-port PORT]\n";
+
+std::uint16_t parse_port(const std::string& text) {
+  if (text.empty() || text.size() > 5 ||
+      text.find_first_not_of("0123456789") != std::string::npos || std::stoul(text) > 65535)
+    throw usage_error{"--metrics-port needs a port number 0-65535, got '" + text + "'"};
+  return static_cast<std::uint16_t>(std::stoul(text));
+}
 
 header parse_header(const std::string& text) {
   const auto colon = text.find(':');
@@ -74,6 +88,8 @@ connect_options parse_connect(arguments& args) {
       opts.echo = true;
     else if (auto file = args.take_option("--record"))
       cfg.record_to = *file;
+    else if (auto port = args.take_option("--metrics-port"))
+      opts.metrics_port = parse_port(*port);
     else if (args.peek().rfind("--", 0) == 0)
       throw usage_error{"unknown option " + args.peek()};
     else if (cfg.url.empty())
@@ -170,6 +186,17 @@ int report_end(const disconnect_info& info) {
   return exit_ok;
 }
 
+/// The connection's metrics in the Prometheus text format, asked for on the endpoint's thread.
+std::string render_metrics(caf::actor_system& sys, const connection_actor& conn,
+                           const std::string& name) {
+  caf::scoped_actor self{sys};
+  prometheus_text text;
+  self->request(conn, std::chrono::seconds{1}, caf::get_atom::value, metrics_atom::value)
+      .receive([&](const connection_metrics& m) { add_connection_metrics(text, name, m); },
+               [](const caf::error&) {});
+  return text.str();
+}
+
 int run_connect(const connect_options& opts) {
   if (auto problems = validate(opts.config); !problems.empty()) {
     for (const auto& p : problems)
@@ -194,6 +221,13 @@ int run_connect(const connect_options& opts) {
                  std::cerr << "zenws: " << explain(err) << std::endl;
                  code = exit_failure;
                });
+  std::unique_ptr<metrics_endpoint> metrics;
+  if (connected && opts.metrics_port) {
+    const auto name = parse_url(opts.config.url).url->authority();
+    metrics = std::make_unique<metrics_endpoint>(
+        *opts.metrics_port, [&sys, conn, name] { return render_metrics(sys, conn, name); });
+    std::cerr << "metrics on http://127.0.0.1:" << metrics->port() << "/metrics" << std::endl;
+  }
   if (connected) {
     const auto finished = [&] {
       return ended.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
@@ -212,6 +246,7 @@ int run_connect(const connect_options& opts) {
     if (ended.wait_for(t.close + std::chrono::seconds(1)) == std::future_status::ready)
       code = report_end(ended.get());
   }
+  metrics.reset(); // before the actors it asks go away
   self->send_exit(conn, caf::exit_reason::user_shutdown);
   self->send_exit(handler, caf::exit_reason::user_shutdown);
   return code;

@@ -3,8 +3,11 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,6 +16,7 @@
 #include <fstream>
 #include <future>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "zenws/testing/test_server.hpp"
@@ -184,6 +188,80 @@ TEST_CASE("connect --record writes a recording that replay prints with a summary
   CHECK(run_zenws({"replay", "/nonexistent-zenws/x.jsonl"}, "").exit_code == 1);
   CHECK(run_zenws({"replay", path, "--pace", "slow"}, "").exit_code == 2);
   std::remove(path.c_str());
+}
+
+namespace {
+
+/// A free TCP port on 127.0.0.1 (bound, read, released: another process could take it first,
+/// which a test would notice as a failure to listen).
+std::uint16_t free_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+  socklen_t len = sizeof(addr);
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+/// Sends `request` to 127.0.0.1:port and returns everything the server answers; "" when it
+/// cannot connect.
+std::string http_exchange(std::uint16_t port, const std::string& request) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return {};
+  }
+  REQUIRE(::write(fd, request.data(), request.size()) == static_cast<ssize_t>(request.size()));
+  std::string out;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof(buf))) > 0;)
+    out.append(buf, static_cast<std::size_t>(n));
+  ::close(fd);
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("connect --metrics-port serves the connection's metrics over HTTP") {
+  kit::test_server server;
+  server.silent(); // the client echoes; an echoing server would make it a loop
+  const auto port = free_port();
+  auto child = std::async(std::launch::async, [&] {
+    return run_zenws({"connect", server.url("/"), "--echo", "--metrics-port", std::to_string(port)},
+                     "");
+  });
+  const auto session = server.wait_for_sessions(1, 5s);
+  REQUIRE(session);
+  server.send(*session, {0, false, "hello"});
+  REQUIRE(server.wait_for_frame([](const kit::frame& f) { return f.data == "hello"; }, 5s));
+  std::string metrics;
+  for (int i = 0; i < 100 && metrics.find("zenws_frames_in_total") == std::string::npos; ++i) {
+    metrics = http_exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+    std::this_thread::sleep_for(20ms);
+  }
+  CHECK(metrics.rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(metrics.find("Content-Type: text/plain; version=0.0.4") != std::string::npos);
+  const auto name = "127.0.0.1:" + std::to_string(server.port());
+  CHECK(metrics.find("zenws_connection_up{connection=\"" + name + "\"} 1\n") != std::string::npos);
+  CHECK(metrics.find("zenws_frames_in_total{connection=\"" + name + "\"} 1\n") !=
+        std::string::npos);
+  CHECK(http_exchange(port, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 404", 0) ==
+        0);
+  CHECK(http_exchange(port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            .rfind("HTTP/1.1 405", 0) == 0);
+  server.close(*session, 1000, "done");
+  const auto r = child.get();
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("metrics on http://127.0.0.1:" + std::to_string(port) + "/metrics") !=
+        std::string::npos);
+  CHECK(run_zenws({"connect", server.url("/"), "--metrics-port", "70000"}, "").exit_code == 2);
 }
 
 TEST_CASE("bad usage exits 2 with the usage text") {
