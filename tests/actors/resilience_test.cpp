@@ -247,7 +247,7 @@ TEST_CASE_FIXTURE(fixture, "only confirmed channels are restored after a reconne
 }
 
 TEST_CASE_FIXTURE(fixture,
-                  "the bootstrap runs before ready on every connect; an auth error is fatal") {
+                  "the bootstrap runs before ready on every connect, an auth error is fatal") {
   kit::test_server server;
   server.set_responder(kit::json_rpc_venue());
   std::atomic<int> calls{0};

@@ -74,7 +74,7 @@ TEST_CASE_FIXTURE(fixture, "telemetry: lifecycle, requests and subscriptions as 
   }
 }
 
-TEST_CASE_FIXTURE(fixture, "telemetry: heartbeats sent, answered with RTT, then missed; gave up") {
+TEST_CASE_FIXTURE(fixture, "telemetry: heartbeats sent, answered with RTT, then missed, gave up") {
   kit::test_server server;
   event_log log;
   zenws::connection_options options;

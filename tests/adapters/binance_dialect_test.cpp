@@ -50,7 +50,7 @@ TEST_CASE("the signature payload sorts by name and writes strings bare, numbers 
   CHECK_FALSE(binance::is_signed("time"));
 }
 
-TEST_CASE("public requests go unsigned; signed ones without a key are refused before sending") {
+TEST_CASE("public requests go unsigned, signed ones without a key are refused before sending") {
   binance::api_dialect anonymous{binance::api_settings{}};
   CHECK(anonymous.request(1, "depth", R"({"symbol":"BTCUSDT","limit":5})") ==
         R"({"id":1,"method":"depth","params":{"symbol":"BTCUSDT","limit":5}})");
@@ -62,7 +62,7 @@ TEST_CASE("public requests go unsigned; signed ones without a key are refused be
         errc::bad_channel);
 }
 
-TEST_CASE("API answers keep status and rateLimits; errors map by status") {
+TEST_CASE("API answers keep status and rateLimits, errors map by status") {
   binance::api_dialect api{binance::api_settings{}};
   const auto ok = api.read(
       R"({"id":3,"status":200,"result":{"serverTime":1},"rateLimits":[{"rateLimitType":"REQUEST_WEIGHT","count":2}]})");
@@ -110,7 +110,7 @@ TEST_CASE("stream control messages: SUBSCRIBE with a list, no jsonrpc member") {
   CHECK(error.id == 4);
 }
 
-TEST_CASE("serverShutdown, raw or combined, means reconnect now; market data is not read") {
+TEST_CASE("serverShutdown, raw or combined, means reconnect now, market data is not read") {
   binance::stream_dialect streams;
   const std::string raw = R"({"e":"serverShutdown","E":1770123456789})";
   const std::string combined =
@@ -122,7 +122,7 @@ TEST_CASE("serverShutdown, raw or combined, means reconnect now; market data is 
       R"({"stream":"btcusdt@trade","data":{"e":"trade","E":1,"s":"BTCUSDT","t":12345,"p":"0.001"}})"));
 }
 
-TEST_CASE("stream names: lowercase symbol@type or !market@type; at most max_streams held") {
+TEST_CASE("stream names: lowercase symbol@type or !market@type, at most max_streams held") {
   CHECK(binance::valid_stream_name("btcusdt@aggTrade"));
   CHECK(binance::valid_stream_name("bnbbtc@depth@100ms"));
   CHECK(binance::valid_stream_name("btcusdt@kline_1m"));

@@ -58,7 +58,7 @@ call(fixture& f, const zenws::connection_actor& conn, std::string method, std::s
 
 // -- streams --------------------------------------------------------------------------------------
 
-TEST_CASE("Binance streams: SUBSCRIBE with ids on a combined connection; data arrives wrapped") {
+TEST_CASE("Binance streams: SUBSCRIBE with ids on a combined connection, data arrives wrapped") {
   fixture f;
   kit::binance_simulator sim{quiet_simulator()};
   auto conn =
@@ -211,7 +211,7 @@ TEST_CASE("Binance streams: the planned replacement comes before the venue's 24 
 
 // -- WebSocket API --------------------------------------------------------------------------------
 
-TEST_CASE("Binance API: signed order.place accepted; status and rateLimits reach the caller") {
+TEST_CASE("Binance API: signed order.place accepted, status and rateLimits reach the caller") {
   fixture f;
   kit::binance_simulator sim{quiet_simulator()};
   zenws::binance::api_settings settings;
@@ -264,7 +264,7 @@ TEST_CASE("Binance API: wrong secret, unknown key and a skewed clock get the ven
   CHECK(call(f, c3, "order.place", order).second.detail.find("-1021") == 0);
 }
 
-TEST_CASE("Binance API: the venue's 429 is venue_rate_limited; the local limiter avoids it") {
+TEST_CASE("Binance API: the venue's 429 is venue_rate_limited, the local limiter avoids it") {
   fixture f;
   auto options = quiet_simulator();
   options.weight_limit = 30;

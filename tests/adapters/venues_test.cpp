@@ -92,7 +92,7 @@ TEST_CASE("OKX: login on connect, per-channel acks collected into one confirmed 
   CHECK(beat.first->failures == 0);
 }
 
-TEST_CASE("OKX: orders through the op envelope; a refused order names the venue's sCode") {
+TEST_CASE("OKX: orders through the op envelope, a refused order names the venue's sCode") {
   fixture f;
   kit::test_server server;
   server.set_responder(kit::okx_venue());
@@ -180,7 +180,7 @@ TEST_CASE("Bybit: auth on connect (answer without req_id), private topics, JSON 
   CHECK(beat.first->failures == 0);
 }
 
-TEST_CASE("Bybit: public topics; a bad symbol refuses the whole subscribe") {
+TEST_CASE("Bybit: public topics, a bad symbol refuses the whole subscribe") {
   fixture f;
   auto state = std::make_shared<kit::bybit_venue_state>();
   kit::bybit_venue_options venue_options;

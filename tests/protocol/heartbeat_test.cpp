@@ -186,7 +186,7 @@ TEST_CASE("deribit: heartbeats keep the connection fresh indefinitely") {
   CHECK(hb.health(now).stale == 0);
 }
 
-TEST_CASE("server_ping: pings keep it fresh; silence for N intervals is stale") {
+TEST_CASE("server_ping: pings keep it fresh, silence for N intervals is stale") {
   heartbeat_monitor hb{make(heartbeat_policy::server_ping, 20000ms, 3), 10};
   steady_time now{};
   hb.start(now);

@@ -21,7 +21,7 @@ TEST_CASE("build_request escapes the method") {
   CHECK(rpc::build_request(1, "a\"b\\c", "") == R"({"jsonrpc":"2.0","id":1,"method":"a\"b\\c"})");
 }
 
-TEST_CASE("check_params accepts objects, arrays and nothing; refuses the rest specifically") {
+TEST_CASE("check_params accepts objects, arrays and nothing, refuses the rest specifically") {
   CHECK_FALSE(rpc::check_params(""));
   CHECK_FALSE(rpc::check_params("{}"));
   CHECK_FALSE(rpc::check_params(R"([1,"x"])"));
@@ -85,7 +85,7 @@ TEST_CASE("notifications carry the method and params.type") {
   CHECK(tick.params_type.empty());
 }
 
-TEST_CASE("a method with an id is a server request; string ids are not ours") {
+TEST_CASE("a method with an id is a server request, string ids are not ours") {
   const auto m = rpc::classify(R"({"jsonrpc":"2.0","id":"abc","method":"ask"})");
   CHECK(m.what == rpc::kind::request);
   CHECK_FALSE(m.id);

@@ -42,7 +42,7 @@ TEST_CASE("the ring keeps only the newest samples") {
   CHECK(s.max == microseconds{1000});
 }
 
-TEST_CASE("one sample is every percentile; negative samples count as zero") {
+TEST_CASE("one sample is every percentile, negative samples count as zero") {
   latency_stats stats{5};
   stats.record(microseconds{-7});
   auto s = stats.summary();

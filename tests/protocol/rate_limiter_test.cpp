@@ -64,7 +64,7 @@ TEST_CASE("frames go at once while tokens last, then wait in order") {
   CHECK(limiter.tokens(0, t0 + 601ms) == 0);
 }
 
-TEST_CASE("a full queue refuses with rate_limited; without a queue it is allow or deny") {
+TEST_CASE("a full queue refuses with rate_limited, without a queue it is allow or deny") {
   rate_limiter limiter{one_bucket(1, 1, 2), t0};
   CHECK(limiter.offer(cost(1), t0).what == verdict::send);
   CHECK(limiter.offer(cost(1), t0).what == verdict::queued);

@@ -81,7 +81,7 @@ TEST_CASE("bad lines say what is wrong") {
             "close"));
 }
 
-TEST_CASE("secrets are redacted at any depth; other text is left byte for byte") {
+TEST_CASE("secrets are redacted at any depth, other text is left byte for byte") {
   const auto auth =
       zenws::redact_secrets(R"({"jsonrpc":"2.0","id":1,"method":"public/auth","params":)"
                             R"({"grant_type":"client_credentials","client_id":"id",)"

@@ -8,7 +8,7 @@
 using namespace zenws;
 using strings = std::vector<std::string>;
 
-TEST_CASE("only server-confirmed channels enter the restore set; partial acceptance is reported") {
+TEST_CASE("only server-confirmed channels enter the restore set, partial acceptance is reported") {
   subscription_tracker subs;
   subs.sent(1, subscription_op::subscribe, {"a", "b", "c"});
   CHECK(subs.active().empty()); // not before the server says so

@@ -48,7 +48,7 @@ TEST_CASE("covers and wait_for agree to the microsecond") {
   CHECK_FALSE(b.wait_for(30'001, t0)); // never: above capacity
 }
 
-TEST_CASE("debt delays what comes after; give_back never exceeds capacity") {
+TEST_CASE("debt delays what comes after, give_back never exceeds capacity") {
   auto b = make(5, 5);
   b.take(5, t0);
   b.take(2, t0); // a pong and a ping that had to go

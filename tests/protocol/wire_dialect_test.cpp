@@ -39,7 +39,7 @@ TEST_CASE("confirmed channels: a listed result, else everything requested") {
   CHECK(deribit.confirmed(deribit.read(R"({"id":1,"result":null})"), requested) == requested);
 }
 
-TEST_CASE("only frames naming an id are worth reading; params are checked as JSON") {
+TEST_CASE("only frames naming an id are worth reading, params are checked as JSON") {
   const json_rpc_dialect d;
   CHECK(d.worth_reading(R"({"id":3,"result":1})"));
   CHECK_FALSE(d.worth_reading(R"({"method":"subscription","params":{}})"));

@@ -21,7 +21,7 @@ TEST_CASE("each penalty follows the formula and stops at its cap") {
   CHECK(health_score({100, 10s, 100}) == 10);
 }
 
-TEST_CASE("errors are forgotten after the decay without a new one; a success clears them") {
+TEST_CASE("errors are forgotten after the decay without a new one, a success clears them") {
   error_memory errors{60s};
   const steady_time t0{};
   CHECK(errors.count(t0) == 0);
@@ -35,7 +35,7 @@ TEST_CASE("errors are forgotten after the decay without a new one; a success cle
   CHECK(errors.count(t0 + 100s) == 0);
 }
 
-TEST_CASE("the healthiest member wins; ties go round-robin; ineligible members are skipped") {
+TEST_CASE("the healthiest member wins, ties go round-robin, ineligible members are skipped") {
   std::uint64_t turn = 0;
   CHECK(pick_healthiest({90, 100, 80}, turn) == std::size_t{1});
   CHECK_FALSE(pick_healthiest({std::nullopt, std::nullopt}, turn));

@@ -68,7 +68,7 @@ TEST_CASE_FIXTURE(fixture, "a killed connection is replaced and its subscription
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection; the pool restarts it") {
+TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection, the pool restarts it") {
   auto s = spec(1);
   auto calls = std::make_shared<std::atomic<int>>(0);
   s.options.bootstrap = [calls] {
@@ -83,7 +83,7 @@ TEST_CASE_FIXTURE(fixture, "an exception in user code kills the connection; the 
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(fixture, "a handler that throws takes its connection down; the pool restarts "
+TEST_CASE_FIXTURE(fixture, "a handler that throws takes its connection down, the pool restarts "
                            "both and restores the subscriptions") {
   fragile_handlers handlers;
   auto s = spec(2);
@@ -351,7 +351,7 @@ TEST_CASE_FIXTURE(fixture, "a connection that dies of an internal error is resta
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(fixture, "unsubscribed channels leave their slot and are not restored; a "
+TEST_CASE_FIXTURE(fixture, "unsubscribed channels leave their slot and are not restored, a "
                            "channel is never subscribed twice") {
   auto pool = zenws::spawn_pool(sys, io, spec(1), handler);
   REQUIRE(ready(pool, 1));
@@ -386,7 +386,7 @@ TEST_CASE_FIXTURE(fixture, "unsubscribed channels leave their slot and are not r
   self->send_exit(pool, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(fixture, "pool telemetry: routed, failover and restart; members report by slot") {
+TEST_CASE_FIXTURE(fixture, "pool telemetry: routed, failover and restart, members report by slot") {
   zenws_test::event_log log;
   auto s = spec(2);
   s.options.telemetry = log.hook();

@@ -7,7 +7,7 @@
 using namespace zenws;
 using namespace std::chrono_literals;
 
-TEST_CASE("R restarts within T are allowed; the next one within T is refused") {
+TEST_CASE("R restarts within T are allowed, the next one within T is refused") {
   restart_intensity limit{3, 10s};
   const steady_time t0{};
   CHECK(limit.allow(t0));

@@ -501,7 +501,7 @@ TEST_CASE("at the lifetime's end the server closes with 1001, after serverShutdo
 
 // -- market data: depth ----------------------------------------------------------------------
 
-TEST_CASE("depth updates chain U to the previous u; gaps and overlaps come when injected") {
+TEST_CASE("depth updates chain U to the previous u, gaps and overlaps come when injected") {
   binance_simulator venue{quiet()};
   plain_client c;
   open(c, venue, "/ws/btcusdt@depth@100ms");

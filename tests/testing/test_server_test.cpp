@@ -525,7 +525,7 @@ TEST_CASE("a required client certificate: refused without one, accepted and reco
 
 // -- faults --------------------------------------------------------------------------------------
 
-TEST_CASE("close with a registered code reaches the client; its answer ends the session") {
+TEST_CASE("close with a registered code reaches the client, its answer ends the session") {
   test_server server;
   plain_client c;
   auto id = open(c, server);

@@ -157,7 +157,7 @@ TEST_CASE("okx: the login sign is Base64(HMAC-SHA256(secret, ts + GET + /users/s
   CHECK(okx_sign("okx-secret", "1704876947") == "gIrMHxAvQi8W1PvLsUHA9UwRf4ItBZcPJOuEAuhRIoI=");
 }
 
-TEST_CASE("okx: text ping gets text pong; anything else must be a JSON request with an op") {
+TEST_CASE("okx: text ping gets text pong, anything else must be a JSON request with an op") {
   okx_fixture f;
   venue_client c{f.server, 1};
   CHECK(c.ask("ping") == "pong");
@@ -493,7 +493,7 @@ TEST_CASE("bybit: auth checks the endpoint, args, expiry, key and signature") {
   }
 }
 
-TEST_CASE("bybit: public subscribe checks every topic first; one failure subscribes nothing") {
+TEST_CASE("bybit: public subscribe checks every topic first, one failure subscribes nothing") {
   bybit_fixture f;
   venue_client c{f.server, 1, bybit_fixture::ping};
   const auto s = c.session;

@@ -213,7 +213,7 @@ TEST_CASE("refused upgrades are reported with their HTTP status") {
   }
 }
 
-TEST_CASE("the upgrade carries the query string and custom headers; the 101 headers come back") {
+TEST_CASE("the upgrade carries the query string and custom headers, the 101 headers come back") {
   kit::server_options options;
   options.response_headers = {{"X-Server-Id", "kit-7"}};
   options.subprotocols = {"v2.json", "v1.json"};
