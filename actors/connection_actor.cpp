@@ -113,8 +113,10 @@ struct held_frame {
   charges cost;
   std::optional<subscription_op> op; ///< subscribes: told to the tracker once sent
   std::vector<std::string> channels;
-  steady_time since{}; ///< when it started waiting for tokens
-  std::string method;  ///< requests, for telemetry (set only when a hook is installed)
+  steady_time since{};  ///< when it started waiting for tokens
+  std::string method;   ///< requests, for telemetry and for rebuild (else left empty)
+  std::string params;   ///< requests to rebuild: their params
+  bool rebuild = false; ///< rebuild the frame when released (its dialect is time-sensitive)
 };
 
 } // namespace
@@ -504,6 +506,8 @@ void release_held(self_pointer self) {
     // The response timeout started when the frame began to wait.
     const auto waited = std::chrono::duration_cast<milliseconds>(t - f.since);
     f.timeout = std::max(milliseconds{1}, f.timeout - waited);
+    if (f.rebuild)
+      f.data = st.wire->request(*f.id, f.method, f.params);
     auto w = f.w; // write_admitted moves the waiter into the request table
     const bool request = f.id.has_value();
     if (auto refused = write_admitted(self, f))
@@ -576,8 +580,13 @@ caf::result<rpc_response> user_request(self_pointer self, std::string& method, s
   held_frame f;
   f.id = st.requests.next_id();
   f.data = st.wire->request(*f.id, method, params);
-  if (st.options.telemetry)
+  // A signed frame that waits for tokens would go out with a stale timestamp: keep what it
+  // takes to sign it again when it is released.
+  f.rebuild = st.limiter && st.wire->time_sensitive();
+  if (st.options.telemetry || f.rebuild)
     f.method = method;
+  if (f.rebuild)
+    f.params = std::move(params);
   f.w.rpc = self->make_response_promise<rpc_response>();
   f.timeout = timeout_or_default(st, timeout);
   f.cost = request_cost(st, method);

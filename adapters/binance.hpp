@@ -20,8 +20,9 @@
 /// reach the requester (rpc_response::status and ::meta); a 429 or 418 answer fails with
 /// venue_rate_limited, a 5xx with outcome_unknown (Binance: "execution status unknown"). SIGNED
 /// methods (orders, account) get apiKey, timestamp, recvWindow and the HMAC-SHA256 signature
-/// of all params sorted by name, added by the dialect on the connection's thread, so each
-/// signature is fresh. Weights and orders are rate-limited locally (binance_api_rate_limits).
+/// of all params sorted by name, added by the dialect on the connection's thread when the frame
+/// is written (again, if it waited for rate-limit tokens), so each signature is fresh. Weights and
+/// orders are rate-limited locally (binance_api_rate_limits).
 
 #include <chrono>
 #include <cstdint>
@@ -121,6 +122,7 @@ public:
   failure check_request(std::string_view method, std::string_view params) const override;
   std::string request(json_rpc::request_id id, std::string_view method,
                       std::string_view params) override;
+  bool time_sensitive() const override { return true; } // timestamps and signatures
   bool worth_reading(std::string_view text) const override;
   inbound read(std::string_view text) override;
   std::string subscription_request(json_rpc::request_id id, subscription_op op,

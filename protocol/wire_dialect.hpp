@@ -49,6 +49,10 @@ public:
   virtual std::string request(json_rpc::request_id id, std::string_view method,
                               std::string_view params) = 0;
 
+  /// True when request frames carry a timestamp or signature (Binance's signed requests): a
+  /// request that waited for rate-limit tokens is built again when it finally goes.
+  virtual bool time_sensitive() const { return false; }
+
   /// Cheap test, without parsing: may `text` answer a request or be an event the connection
   /// acts on? Frames for which it is false go to the handler unread. False positives only
   /// cost a parse.

@@ -298,3 +298,22 @@ TEST_CASE("Binance API: the venue's 429 is venue_rate_limited, the local limiter
   CHECK(ok + local == 6);
   CHECK(fresh.counters().rate_limited_requests == 0); // the venue never had to refuse
 }
+
+TEST_CASE("Binance API: an order that waited for tokens is signed again when it goes") {
+  fixture f;
+  kit::binance_simulator sim{quiet_simulator()};
+  zenws::binance::api_settings settings;
+  settings.credentials = {api_key, api_secret};
+  settings.recv_window = 300ms; // shorter than the wait of the last orders below
+  settings.orders_per_10s = 20; // 10 at once, then one a second
+  auto conn = open(f, zenws::binance::ws_api(settings), sim.url("/ws-api/v3"), 10s);
+  const auto sink = caf::actor_cast<caf::actor>(f.self);
+  auto sender = fire(f.sys, conn, 12, "order.place", caf::timespan{10s}, sink,
+                     R"({"symbol":"BTCUSDT","side":"BUY","type":"LIMIT","timeInForce":"GTC",)"
+                     R"("price":"100","quantity":"1"})");
+  const auto ends = endings(f.self, 12);
+  f.self->send_exit(sender, caf::exit_reason::user_shutdown);
+  REQUIRE(ends.size() == 12);
+  for (const auto& [request, code] : ends)
+    CHECK(code == errc::none); // no -1021 for the ones that waited ~1-2 s
+}
