@@ -15,6 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
+#include "zenws/actors/detail/io_execution_unit.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/recorder.hpp"
 #include "zenws/protocol/close_code.hpp"
@@ -42,14 +43,20 @@ public:
   void on_open(upgrade_response response) override {
     notify(ws_open_atom::value, attempt_, std::move(response));
   }
-  void on_message(frame_kind kind, std::string payload) override {
+  void on_messages(message_batch batch) override {
     // Heartbeats overtake market data waiting in the mailbox: the server closes the
     // connection if the answer comes late.
-    if (kind == frame_kind::text && may_be_heartbeat(policy_, payload))
-      notify<caf::message_priority::high>(ws_message_atom::value, attempt_, kind,
-                                          std::move(payload));
-    else
-      notify(ws_message_atom::value, attempt_, kind, std::move(payload));
+    if (policy_ != heartbeat_policy::none && has_heartbeat(batch)) {
+      message_batch urgent;
+      message_batch rest;
+      for (const auto m : batch.messages())
+        (is_heartbeat(m) ? urgent : rest).add(m.kind, m.payload);
+      notify<caf::message_priority::high>(ws_message_atom::value, attempt_, std::move(urgent));
+      if (!rest.empty())
+        notify(ws_message_atom::value, attempt_, std::move(rest));
+      return;
+    }
+    notify(ws_message_atom::value, attempt_, std::move(batch));
   }
   void on_ping(std::string payload) override {
     notify<caf::message_priority::high>(ws_ping_atom::value, attempt_, std::move(payload));
@@ -62,10 +69,22 @@ public:
   }
 
 private:
+  bool is_heartbeat(const message_batch::message& m) const {
+    return m.kind == frame_kind::text && may_be_heartbeat(policy_, m.payload);
+  }
+  bool has_heartbeat(const message_batch& batch) const {
+    for (const auto m : batch.messages())
+      if (is_heartbeat(m))
+        return true;
+    return false;
+  }
+
   template <caf::message_priority P = caf::message_priority::normal, class... Ts>
   void notify(Ts&&... xs) {
-    if (auto owner = caf::actor_cast<connection_impl>(owner_))
-      caf::anon_send<P>(owner, std::forward<Ts>(xs)...);
+    // On an io thread, the actor runs right here after this handler (io_execution_unit.hpp).
+    if (auto owner = caf::actor_cast<caf::strong_actor_ptr>(owner_))
+      owner->get()->eq_impl(caf::make_message_id(P), nullptr,
+                            detail::io_thread_unit(*owner->home_system), std::forward<Ts>(xs)...);
   }
 
   caf::weak_actor_ptr owner_;
@@ -131,6 +150,7 @@ struct connection_data {
   connection_options options;
   std::unique_ptr<wire_dialect> wire; // this connection's own copy of options.dialect
   connection_handler handler; // may be a dynamically typed actor cast to the event interface
+  message_batch outgoing;     // messages for the handler, sent once per batch read
 
   connection_state state = connection_state::idle;
   std::shared_ptr<transport> link; // the current attempt's transport, if any
@@ -206,10 +226,24 @@ bool is_current(self_pointer self, std::uint64_t attempt) {
   return self->state.link && attempt == self->state.attempt;
 }
 
+/// Sends the handler the messages collected for it (connection_options::deliver_batches).
+void flush_deliveries(self_pointer self) {
+  auto& st = self->state;
+  if (st.outgoing.empty())
+    return;
+  // Not in connection_handler's interface (a handler that asks for batches handles them), so
+  // enqueued directly, with the connection as the sender as for every event.
+  caf::actor_cast<caf::actor>(st.handler)
+      ->eq_impl(caf::make_message_id(), self->ctrl(), self->context(), std::move(st.outgoing));
+  st.outgoing = message_batch{};
+}
+
 template <class... Ts>
 void notify(self_pointer self, Ts&&... xs) {
-  if (self->state.handler)
-    self->send(self->state.handler, std::forward<Ts>(xs)...);
+  if (!self->state.handler)
+    return;
+  flush_deliveries(self); // the handler sees events in the order they happened
+  self->send(self->state.handler, std::forward<Ts>(xs)...);
 }
 
 /// Reports a telemetry event when the user installed a hook; `fill` sets the kind's members.
@@ -978,16 +1012,30 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
 }
 
 /// True when a text frame may be an answer, a venue event or a heartbeat: only those are read.
-bool worth_reading(const connection_data& st, const std::string& text) {
+bool worth_reading(const connection_data& st, std::string_view text) {
   if (st.wire->worth_reading(text))
     return true;
   return st.heartbeat.policy() == heartbeat_policy::deribit &&
          text.find("\"heartbeat\"") != std::string::npos;
 }
 
-void replace_connection(self_pointer self, failure why);
+void replace_connection(self_pointer self, const failure& why);
 
-void on_text(self_pointer self, std::string& text) {
+/// Hands a message to the handler: into the batch being collected when the handler takes
+/// batches, else as a message of its own.
+void deliver(self_pointer self, frame_kind kind, std::string_view payload) {
+  auto& st = self->state;
+  if (!st.handler)
+    return;
+  if (st.options.deliver_batches)
+    st.outgoing.add(kind, payload);
+  else if (kind == frame_kind::text)
+    self->send(st.handler, text_frame{std::string(payload)});
+  else
+    self->send(st.handler, binary_frame{std::string(payload)});
+}
+
+void on_text(self_pointer self, std::string_view text) {
   auto& st = self->state;
   inbound msg;
   if (worth_reading(st, text))
@@ -1005,14 +1053,24 @@ void on_text(self_pointer self, std::string& text) {
   if (is_answer && msg.id && complete_request(self, msg))
     return;
   if (is_answer) {
-    notify(self, unmatched_atom::value, text_frame{std::move(text)});
+    notify(self, unmatched_atom::value, text_frame{std::string(text)});
     return;
   }
-  const bool shutdown = msg.what == json_rpc::kind::shutdown;
-  notify(self, text_frame{std::move(text)});
-  if (shutdown)
+  deliver(self, frame_kind::text, text);
+  if (msg.what == json_rpc::kind::shutdown)
     replace_connection(
         self, failure{errc::server_shutdown, "the venue announced the connection's end", 0, 0});
+}
+
+void on_message(self_pointer self, frame_kind kind, std::string_view payload) {
+  auto& st = self->state;
+  ++st.counters.frames_in;
+  st.counters.bytes_in += payload.size();
+  record(self, record_dir::in, kind, payload);
+  if (kind == frame_kind::text)
+    on_text(self, payload);
+  else
+    deliver(self, kind, payload);
 }
 
 // -- close and send -------------------------------------------------------------------------------
@@ -1061,7 +1119,7 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
 /// The venue will end this connection (a shutdown notice, or the lifetime is up): replace it
 /// at once rather than wait for the drop and the backoff. The handler hears the drop with
 /// `why`, then a reconnect with no delay.
-void replace_connection(self_pointer self, failure why) {
+void replace_connection(self_pointer self, const failure& why) {
   auto& st = self->state;
   if (st.state != connection_state::connected)
     return;
@@ -1208,17 +1266,15 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         plan_bootstrap(st);
         continue_bootstrap(self);
       },
-      [=](ws_message_atom, std::uint64_t attempt, frame_kind kind, std::string& payload) {
-        auto& st = self->state;
+      [=](ws_message_atom, std::uint64_t attempt, message_batch& batch) {
         if (!is_current(self, attempt))
           return;
-        ++st.counters.frames_in;
-        st.counters.bytes_in += payload.size();
-        record(self, record_dir::in, kind, payload);
-        if (kind == frame_kind::text)
-          on_text(self, payload);
-        else
-          notify(self, binary_frame{std::move(payload)});
+        for (const auto m : batch.messages()) {
+          on_message(self, m.kind, m.payload);
+          if (!is_current(self, attempt))
+            return; // a message ended this connection (a shutdown notice)
+        }
+        flush_deliveries(self);
       },
       [=](ws_ping_atom, std::uint64_t attempt, std::string&) {
         if (!is_current(self, attempt))

@@ -49,7 +49,7 @@ using lifetime_timer_atom = caf::atom_constant<caf::atom("t_life")>;
 /// The connection actor's full interface: the user-facing one plus transport events.
 using connection_impl = connection_actor::extend<
     caf::reacts_to<ws_open_atom, std::uint64_t, upgrade_response>,
-    caf::reacts_to<ws_message_atom, std::uint64_t, frame_kind, std::string>,
+    caf::reacts_to<ws_message_atom, std::uint64_t, message_batch>,
     caf::reacts_to<ws_ping_atom, std::uint64_t, std::string>,
     caf::reacts_to<ws_pong_atom, std::uint64_t, std::string>,
     caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,

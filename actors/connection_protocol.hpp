@@ -8,6 +8,7 @@
 ///
 ///     handler <- (connected_atom, upgrade_response)      ready: upgraded and bootstrapped
 ///     handler <- text_frame / binary_frame               each message, in arrival order
+///     handler <- message_batch                           the same, per socket read, when asked
 ///     handler <- (unmatched_atom, text_frame)            a response no request waits for
 ///     handler <- (error_atom, failure)                   a fire-and-forget send failed
 ///     handler <- (disconnected_atom, disconnect_info)    the attempt or connection ended
@@ -152,6 +153,10 @@ struct connection_options {
   /// the server refuses leave the set.
   std::vector<std::string> restore_subscriptions;
   rate_limit_options rate_limit; ///< off by default
+  /// Deliver the messages of each socket read to the handler as one message_batch instead of
+  /// one text_frame or binary_frame each: for market data rates, where a message per frame
+  /// costs more than the frame. Events other than messages are sent as usual, in order.
+  bool deliver_batches = false;
   /// Reconnect on purpose after this long connected, before the venue drops the connection
   /// (Binance ends every connection at 24 h): the handler sees the drop with server_shutdown
   /// and a reconnect at once. Zero (the default) = never.
@@ -233,6 +238,9 @@ using connection_handler = caf::typed_actor<
     caf::reacts_to<unmatched_atom, text_frame>, caf::reacts_to<reconnecting_atom, reconnect_notice>,
     caf::reacts_to<gave_up_atom, give_up_info>, caf::reacts_to<restored_atom, subscription_outcome>,
     caf::reacts_to<rate_limit_atom, pressure>>;
+
+/// The handler interface with batches (connection_options::deliver_batches).
+using connection_batch_handler = connection_handler::extend<caf::reacts_to<message_batch>>;
 
 // -- errors as caf::error -------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@
 /// io thread.
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace zenws {
@@ -24,7 +25,14 @@ class io_runtime {
 public:
   /// Starts `threads` io threads (at least 1). One is right for most processes: each
   /// connection's work is serialized on its own strand anyway.
-  explicit io_runtime(std::size_t threads = 1);
+  ///
+  /// With `run_actors_inline` (the default), an actor that an io thread wakes up (a connection
+  /// receiving a frame, and the actors it messages in turn, such as its handler) runs on that
+  /// io thread right after the io handler, instead of waiting for a CAF worker to wake up: a
+  /// round trip stays on one thread. Each such turn is bounded (64 actors, CAF's max-throughput
+  /// messages each); the rest goes to CAF's scheduler. Handlers must not block either way; pass
+  /// false to keep every actor on CAF's workers.
+  explicit io_runtime(std::size_t threads = 1, bool run_actors_inline = true);
 
   /// Stops and joins the threads (see stop()).
   ~io_runtime();
@@ -39,11 +47,22 @@ public:
   /// Number of io threads.
   std::size_t threads() const noexcept;
 
+  /// Whether actors woken by io threads run on them (see the constructor).
+  bool runs_actors_inline() const noexcept { return run_actors_inline_; }
+
+  /// The runtime whose io thread is calling; nullptr on any other thread.
+  static io_runtime* on_this_thread() noexcept;
+
+  /// Runs `fn` on an io thread after the handlers already queued. Called from an io thread of
+  /// this runtime, it runs on that same thread, without waking another one.
+  void defer(std::function<void()> fn);
+
   /// @private The Asio side, for the transport and the test kit.
   detail::io_runtime_impl& impl() noexcept { return *impl_; }
 
 private:
   std::unique_ptr<detail::io_runtime_impl> impl_;
+  bool run_actors_inline_;
 };
 
 } // namespace zenws

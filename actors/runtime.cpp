@@ -26,6 +26,7 @@ void register_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<failure>("zenws.failure");
   cfg.add_message_type<text_frame>("zenws.text_frame");
   cfg.add_message_type<binary_frame>("zenws.binary_frame");
+  cfg.add_message_type<message_batch>("zenws.message_batch");
   cfg.add_message_type<upgrade_response>("zenws.upgrade_response");
   cfg.add_message_type<disconnect_info>("zenws.disconnect_info");
   cfg.add_message_type<connection_metrics>("zenws.connection_metrics");

@@ -7,7 +7,7 @@
 /// a message in the actor's mailbox through a weak handle. No CAF and no Beast in this header.
 ///
 ///     create -> start: resolve -> TCP connect -> [proxy CONNECT] -> [TLS] -> upgrade
-///            -> on_open, then on_message / on_ping / on_pong ... -> on_closed (exactly once)
+///            -> on_open, then on_messages / on_ping / on_pong ... -> on_closed (exactly once)
 
 #include <chrono>
 #include <cstddef>
@@ -20,6 +20,7 @@
 #include "zenws/protocol/config.hpp"
 #include "zenws/protocol/error.hpp"
 #include "zenws/protocol/frame.hpp"
+#include "zenws/protocol/message_batch.hpp"
 #include "zenws/protocol/url.hpp"
 
 namespace zenws {
@@ -67,7 +68,8 @@ class transport_events {
 public:
   virtual ~transport_events() = default;
   virtual void on_open(upgrade_response response) = 0;
-  virtual void on_message(frame_kind kind, std::string payload) = 0;
+  /// The data messages completed by one read, in arrival order (never empty).
+  virtual void on_messages(message_batch batch) = 0;
   virtual void on_ping(std::string payload) = 0; ///< already answered with a pong
   virtual void on_pong(std::string payload) = 0;
   /// The last event, exactly once, also when the connection never opened.

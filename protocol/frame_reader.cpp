@@ -299,6 +299,14 @@ bool frame_reader::check_text(std::size_t from, bool last, read_event& ev) {
               "text message is not valid UTF-8");
 }
 
+void frame_reader::recycle(std::string buffer) noexcept {
+  constexpr std::size_t max_kept_bytes = 4096;
+  if (in_message_ || message_.capacity() >= buffer.capacity() || buffer.capacity() > max_kept_bytes)
+    return;
+  message_ = std::move(buffer);
+  message_.clear();
+}
+
 void frame_reader::end_message(read_event& ev) {
   ev.what = read_event::type::message;
   ev.kind = message_kind_;

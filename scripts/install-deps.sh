@@ -15,6 +15,9 @@ packages=(
   libcaf-dev libboost1.81-dev libssl-dev openssl rapidjson-dev doctest-dev
   # tools the tests use
   python3 procps
+  # the peers and tools of the benchmarks (bench/run_bench.py): websocketpp and libwebsockets
+  # clients, node's ws and Python's websockets, gnuplot for the plots
+  libwebsocketpp-dev libwebsockets-dev nodejs node-ws python3-websockets gnuplot-nox
 )
 
 export DEBIAN_FRONTEND=noninteractive

@@ -69,6 +69,11 @@ inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
 /// Bytes asked of the socket per read.
 inline constexpr std::size_t read_chunk_bytes = std::size_t{64} * 1024;
 
+/// Messages are handed on in batches of about this many payload bytes (a read holds up to
+/// read_chunk_bytes). Small enough that the allocator recycles a batch's memory instead of
+/// returning it to the system and faulting it in again for the next.
+inline constexpr std::size_t batch_target_bytes = std::size_t{16} * 1024;
+
 /// A write batch stops growing past this many bytes (one frame may exceed it).
 inline constexpr std::size_t write_batch_bytes = std::size_t{64} * 1024;
 
@@ -131,6 +136,7 @@ private:
   void on_read(const error_code& ec, std::size_t bytes);
   void process_input();
   void handle(read_event& ev);
+  void deliver_batch();
   void on_peer_close(std::uint16_t code, std::string reason);
   void drop_queued_data();
 
@@ -185,6 +191,7 @@ private:
   // read side
   beast::flat_buffer read_buffer_;
   frame_reader reader_;
+  message_batch batch_; ///< messages of the current read, not yet handed on
   close_handshake close_;
   std::unique_ptr<permessage_inflater> inflater_;
   std::unique_ptr<permessage_deflater> deflater_;
@@ -553,18 +560,37 @@ void session<Stream>::process_input() {
     if (ev.what == read_event::type::none)
       break;
     handle(ev);
-    ev = read_event{};
+    ev.what = read_event::type::none;
   }
   read_buffer_.consume(read_buffer_.size() - input.size());
+  deliver_batch();
+}
+
+template <class Stream>
+void session<Stream>::deliver_batch() {
+  if (batch_.empty())
+    return;
+  if (events_)
+    events_->on_messages(std::move(batch_));
+  batch_ = message_batch{};
 }
 
 template <class Stream>
 void session<Stream>::handle(read_event& ev) {
+  if (ev.what != read_event::type::message)
+    deliver_batch(); // what came before goes first
   switch (ev.what) {
   case read_event::type::message:
-    if (close_.accepts_data() && events_)
-      events_->on_message(ev.kind, std::move(ev.payload));
-    break;
+    // Collected, and handed on once per read; the reader keeps the payload's memory.
+    if (close_.accepts_data()) {
+      if (batch_.empty())
+        batch_.reserve(batch_target_bytes, batch_target_bytes / 32);
+      batch_.add(ev.kind, ev.payload);
+      if (batch_.bytes() >= batch_target_bytes)
+        deliver_batch();
+    }
+    reader_.recycle(std::move(ev.payload));
+    return;
   case read_event::type::ping:
     if (!close_.accepts_sends())
       break; // after our close frame we send nothing more, pongs included

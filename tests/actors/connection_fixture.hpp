@@ -60,6 +60,11 @@ inline caf::behavior recording_handler(caf::event_based_actor* self, const caf::
   return {
       [=](zenws::connected_atom, const zenws::upgrade_response&) { put(tagged("connected")); },
       [=](const zenws::text_frame& f) { put(tagged("text", f.data)); },
+      [=](const zenws::message_batch& b) {
+        put(tagged("batch", std::to_string(b.size())));
+        for (const auto m : b.messages())
+          put(tagged("text", std::string(m.payload)));
+      },
       [=](zenws::unmatched_atom, const zenws::text_frame& f) { put(tagged("unmatched", f.data)); },
       [=](zenws::disconnected_atom, const zenws::disconnect_info& d) {
         auto e = tagged("disconnected");

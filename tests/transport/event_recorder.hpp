@@ -24,8 +24,11 @@ public:
   void on_open(upgrade_response response) override {
     update([&] { opened_ = std::move(response); });
   }
-  void on_message(frame_kind kind, std::string payload) override {
-    update([&] { messages_.push_back({kind, std::move(payload)}); });
+  void on_messages(message_batch batch) override {
+    update([&] {
+      for (const auto m : batch.messages())
+        messages_.push_back({m.kind, std::string(m.payload)});
+    });
   }
   void on_ping(std::string payload) override {
     update([&] { pings_.push_back(std::move(payload)); });
