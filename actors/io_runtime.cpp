@@ -1,6 +1,7 @@
 #include "zenws/actors/io_runtime.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "zenws/actors/detail/io_runtime_impl.hpp"
 
@@ -11,6 +12,14 @@ namespace zenws {
 namespace {
 
 thread_local io_runtime* current_runtime = nullptr;
+
+/// The calling thread's event deliveries: how deep, and what runs when the outermost ends.
+struct delivery_state {
+  int depth = 0;
+  void (*callback)(void*) = nullptr;
+  void* arg = nullptr;
+};
+thread_local delivery_state delivery;
 
 } // namespace
 
@@ -56,6 +65,34 @@ io_runtime* io_runtime::on_this_thread() noexcept {
 
 void io_runtime::defer(std::function<void()> fn) {
   boost::asio::post(impl_->context, std::move(fn));
+}
+
+} // namespace zenws
+
+namespace zenws {
+
+io_runtime::event_delivery::event_delivery() noexcept {
+  ++delivery.depth;
+}
+
+io_runtime::event_delivery::~event_delivery() {
+  if (--delivery.depth > 0)
+    return;
+  // The callback may open deliveries of its own (and defer again): take it out first.
+  while (delivery.callback != nullptr) {
+    auto* fn = std::exchange(delivery.callback, nullptr);
+    ++delivery.depth;
+    fn(delivery.arg);
+    --delivery.depth;
+  }
+}
+
+bool io_runtime::defer_to_delivery_end(void (*fn)(void*), void* arg) noexcept {
+  if (delivery.depth == 0 || delivery.callback != nullptr)
+    return false;
+  delivery.callback = fn;
+  delivery.arg = arg;
+  return true;
 }
 
 } // namespace zenws

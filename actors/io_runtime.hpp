@@ -57,6 +57,22 @@ public:
   /// this runtime, it runs on that same thread, without waking another one.
   void defer(std::function<void()> fn);
 
+  /// Marks the calling io thread as delivering transport events (the transport opens one
+  /// around the frames of a read). Work deferred with defer_to_delivery_end() runs when the
+  /// outermost delivery ends, on this thread and still inside the io handler, so that a reply
+  /// written from there leaves at once instead of after another turn of the io_context.
+  class event_delivery {
+  public:
+    event_delivery() noexcept;
+    ~event_delivery();
+    event_delivery(const event_delivery&) = delete;
+    event_delivery& operator=(const event_delivery&) = delete;
+  };
+
+  /// Runs `fn(arg)` when the calling thread's current event_delivery ends. Returns false, and
+  /// does nothing, when no delivery is open on this thread or another callback is pending.
+  static bool defer_to_delivery_end(void (*fn)(void*), void* arg) noexcept;
+
   /// @private The Asio side, for the transport and the test kit.
   detail::io_runtime_impl& impl() noexcept { return *impl_; }
 

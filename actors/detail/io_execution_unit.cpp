@@ -37,6 +37,11 @@ public:
     jobs_.push_back(job);
     if (drain_posted_ || draining_)
       return;
+    // Inside the transport's delivery of a read: run when it ends, still in its io handler.
+    if (io_runtime::defer_to_delivery_end(&io_unit::drain_deferred, this)) {
+      drain_posted_ = true;
+      return;
+    }
     if (auto* io = io_runtime::on_this_thread()) {
       drain_posted_ = true;
       io->defer([this] { drain(); });
@@ -46,6 +51,8 @@ public:
   }
 
 private:
+  static void drain_deferred(void* unit) { static_cast<io_unit*>(unit)->drain(); }
+
   void drain() {
     drain_posted_ = false;
     if (jobs_.empty())

@@ -47,6 +47,7 @@
 #include "zenws/actors/detail/permessage_deflate.hpp"
 #include "zenws/actors/detail/socket_errors.hpp"
 #include "zenws/actors/detail/tls_context.hpp"
+#include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/transport.hpp"
 #include "zenws/protocol/base64.hpp"
 #include "zenws/protocol/close_handshake.hpp"
@@ -255,6 +256,10 @@ errc session<Stream>::post_data(frame_kind kind, std::string payload, bool urgen
     return errc::write_queue_full;
   }
   const auto op = kind == frame_kind::text ? opcode::text : opcode::binary;
+  if (strand_.running_in_this_thread()) { // an actor run at the end of our own delivery
+    enqueue(outbound{op, std::move(payload), urgent}, urgent);
+    return errc::none;
+  }
   asio::post(strand_,
              [self = this->shared_from_this(), op, p = std::move(payload), urgent]() mutable {
                self->enqueue(outbound{op, std::move(p), urgent}, urgent);
@@ -544,7 +549,12 @@ void session<Stream>::on_read(const error_code& ec, std::size_t bytes) {
   if (ec)
     return fail(socket_failure(ec, "read"));
   read_buffer_.commit(bytes);
-  process_input();
+  {
+    // The actors these messages wake run as this scope ends, on this strand: a reply they send
+    // is written at once (post_data).
+    io_runtime::event_delivery delivery;
+    process_input();
+  }
   // After the peer's close frame only its FIN is left to read; teardown() reads that.
   if (phase_ == phase::open && close_.current() != close_handshake::state::closing_by_peer)
     do_read();

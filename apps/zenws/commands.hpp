@@ -5,6 +5,7 @@
 
 namespace zenws::cli {
 
+int bench_command(arguments& args);
 int connect_command(arguments& args);
 int demo_command(arguments& args);
 int replay_command(arguments& args);

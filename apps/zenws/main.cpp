@@ -11,6 +11,7 @@ const char* usage =
     "usage: zenws COMMAND [ARGS]\n"
     "\n"
     "commands:\n"
+    "  bench [--quick]        compare zenws with raw Beast and peer libraries\n"
     "  connect URL [OPTIONS]  interactive client: stdin lines out, messages to stdout\n"
     "  demo                   the whole story on an embedded server\n"
     "  replay FILE            print a recording made with connect --record\n"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   arguments args{argc, argv, 2};
+  if (command == "bench")
+    return bench_command(args);
   if (command == "connect")
     return connect_command(args);
   if (command == "demo")

@@ -192,6 +192,9 @@ zenws::connection_config config_for(const bench::options& o) {
   config.reconnect.retry_delay = std::chrono::milliseconds(1);
   config.reconnect.jitter = 0;
   config.reconnect.retry_count = std::nullopt;
+  // Each drop is a fresh outage: without this, drops closer together than a minute back off
+  // further each time (the policy's protection against a flapping server).
+  config.reconnect.stable_after = std::chrono::milliseconds(1);
   return config;
 }
 
