@@ -686,11 +686,12 @@ void become_ready(self_pointer self) {
   st.ready_at = now();
   if (st.options.max_lifetime.count() > 0)
     arm_lifetime(self);
+  // Telemetry first: whoever the promises wake may already look for the ready event.
+  emit(self, telemetry_kind::ready);
   for (auto& rp : st.connect_promises)
     if (rp.pending())
       rp.deliver(st.last_upgrade);
   st.connect_promises.clear();
-  emit(self, telemetry_kind::ready);
   notify(self, connected_atom::value, st.last_upgrade);
 }
 

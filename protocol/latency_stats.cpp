@@ -5,15 +5,20 @@
 
 namespace zenws {
 
-latency_stats::latency_stats(std::size_t capacity) : ring_(capacity) {}
+latency_stats::latency_stats(std::size_t capacity) : capacity_(capacity) {}
 
-void latency_stats::record(std::chrono::microseconds sample) noexcept {
+void latency_stats::record(std::chrono::microseconds sample) {
   last_ = std::max<std::int64_t>(0, sample.count());
   ++total_;
-  if (ring_.empty())
+  if (capacity_ == 0)
     return;
+  // The ring fills up on demand: an idle connection's stats cost no memory.
+  if (ring_.size() < capacity_) {
+    ring_.push_back(last_);
+    return;
+  }
   ring_[next_] = last_;
-  next_ = (next_ + 1) % ring_.size();
+  next_ = (next_ + 1) % capacity_;
 }
 
 std::int64_t nearest_rank(const std::vector<std::int64_t>& sorted, double p) noexcept {
@@ -26,11 +31,10 @@ latency_summary latency_stats::summary() const {
   latency_summary out;
   out.total = total_;
   out.last = std::chrono::microseconds{last_};
-  const auto held = static_cast<std::size_t>(std::min<std::uint64_t>(total_, ring_.size()));
+  const auto held = ring_.size();
   if (held == 0)
     return out;
-  std::vector<std::int64_t> sorted(ring_.begin(),
-                                   ring_.begin() + static_cast<std::ptrdiff_t>(held));
+  std::vector<std::int64_t> sorted = ring_;
   std::sort(sorted.begin(), sorted.end());
   out.samples = held;
   out.p50 = std::chrono::microseconds{nearest_rank(sorted, 50)};

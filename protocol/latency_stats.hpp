@@ -29,7 +29,7 @@ public:
   explicit latency_stats(std::size_t capacity);
 
   /// Adds one sample, replacing the oldest when the ring is full. Negative samples count as 0.
-  void record(std::chrono::microseconds sample) noexcept;
+  void record(std::chrono::microseconds sample);
 
   /// Exact nearest-rank percentiles of the ring; all zero when it is empty.
   /// The most recent sample, without computing a summary.
@@ -37,10 +37,11 @@ public:
 
   latency_summary summary() const;
 
-  std::size_t capacity() const noexcept { return ring_.size(); }
+  std::size_t capacity() const noexcept { return capacity_; }
 
 private:
-  std::vector<std::int64_t> ring_;
+  std::size_t capacity_;
+  std::vector<std::int64_t> ring_; ///< grows to capacity_, then wraps at next_
   std::size_t next_ = 0;
   std::uint64_t total_ = 0;
   std::int64_t last_ = 0;

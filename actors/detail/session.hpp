@@ -67,7 +67,10 @@ using tls_stream = beast::ssl_stream<beast::tcp_stream>;
 template <class Stream>
 inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
 
-/// Bytes asked of the socket per read.
+/// Bytes asked of the socket per read: from initial_read_bytes, doubled after a read that
+/// fills the request, up to read_chunk_bytes; halved after a read that uses an eighth of it. An
+/// idle connection keeps a small buffer, a streaming one reads in large chunks.
+inline constexpr std::size_t initial_read_bytes = 2048;
 inline constexpr std::size_t read_chunk_bytes = std::size_t{64} * 1024;
 
 /// Messages are handed on in batches of about this many payload bytes (a read holds up to
@@ -134,6 +137,7 @@ private:
 
   // -- reading ------------------------------------------------------------------------------------
   void do_read();
+  void adapt_read_request(std::size_t bytes);
   void on_read(const error_code& ec, std::size_t bytes);
   void process_input();
   void handle(read_event& ev);
@@ -191,6 +195,7 @@ private:
 
   // read side
   beast::flat_buffer read_buffer_;
+  std::size_t read_request_ = initial_read_bytes; ///< see initial_read_bytes
   frame_reader reader_;
   message_batch batch_; ///< messages of the current read, not yet handed on
   close_handshake close_;
@@ -538,8 +543,19 @@ void session<Stream>::open(const upgrade_outcome& outcome) {
 
 template <class Stream>
 void session<Stream>::do_read() {
-  stream_.async_read_some(read_buffer_.prepare(read_chunk_bytes),
+  // Traffic calmed down: give back the memory of the larger reads.
+  if (read_buffer_.size() == 0 && read_buffer_.capacity() > 2 * read_request_)
+    read_buffer_.shrink_to_fit();
+  stream_.async_read_some(read_buffer_.prepare(read_request_),
                           beast::bind_front_handler(&session::on_read, this->shared_from_this()));
+}
+
+template <class Stream>
+void session<Stream>::adapt_read_request(std::size_t bytes) {
+  if (bytes == read_request_ && read_request_ < read_chunk_bytes)
+    read_request_ *= 2;
+  else if (bytes < read_request_ / 8 && read_request_ > initial_read_bytes)
+    read_request_ /= 2;
 }
 
 template <class Stream>
@@ -549,6 +565,7 @@ void session<Stream>::on_read(const error_code& ec, std::size_t bytes) {
   if (ec)
     return fail(socket_failure(ec, "read"));
   read_buffer_.commit(bytes);
+  adapt_read_request(bytes);
   {
     // The actors these messages wake run as this scope ends, on this strand: a reply they send
     // is written at once (post_data).
@@ -593,8 +610,10 @@ void session<Stream>::handle(read_event& ev) {
   case read_event::type::message:
     // Collected, and handed on once per read; the reader keeps the payload's memory.
     if (close_.accepts_data()) {
-      if (batch_.empty())
-        batch_.reserve(batch_target_bytes, batch_target_bytes / 32);
+      if (batch_.empty()) {
+        const auto room = std::min(batch_target_bytes, read_buffer_.size());
+        batch_.reserve(room, room / 32 + 1);
+      }
       batch_.add(ev.kind, ev.payload);
       if (batch_.bytes() >= batch_target_bytes)
         deliver_batch();
@@ -846,7 +865,7 @@ void session<Stream>::teardown() {
 template <class Stream>
 void session<Stream>::drain_until_eof() {
   read_buffer_.clear();
-  stream_.async_read_some(read_buffer_.prepare(read_chunk_bytes),
+  stream_.async_read_some(read_buffer_.prepare(initial_read_bytes),
                           [self = this->shared_from_this()](const error_code& ec, std::size_t) {
                             if (ec)
                               return self->close_socket();
