@@ -1,7 +1,6 @@
 #include "zenws/actors/connection_actor.hpp"
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -19,6 +18,7 @@
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/recorder.hpp"
 #include "zenws/protocol/close_code.hpp"
+#include "zenws/protocol/fifo.hpp"
 #include "zenws/protocol/heartbeat.hpp"
 #include "zenws/protocol/json_rpc.hpp"
 #include "zenws/protocol/latency_stats.hpp"
@@ -165,10 +165,10 @@ struct connection_data {
   pending_requests<waiter> requests;
   subscription_tracker subscriptions;
   latency_stats latency{1};
-  std::deque<bootstrap_step> bootstrap; // steps left before ready
-  failure bootstrap_failure;            // why this attempt is being closed, if bootstrap failed
-  std::optional<rate_limiter> limiter;  // when options.rate_limit.limits has buckets
-  failure limiter_error;                // an invalid rate-limit config: connect refuses with it
+  fifo<bootstrap_step> bootstrap;      // steps left before ready
+  failure bootstrap_failure;           // why this attempt is being closed, if bootstrap failed
+  std::optional<rate_limiter> limiter; // when options.rate_limit.limits has buckets
+  failure limiter_error;               // an invalid rate-limit config: connect refuses with it
   std::map<rate_limiter::ticket, held_frame> held; // frames waiting for tokens
   std::uint64_t release_timer = 0;                 // token of the armed release timer
   pressure last_pressure = pressure::none;

@@ -18,13 +18,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "zenws/protocol/clock.hpp"
 #include "zenws/protocol/config.hpp"
+#include "zenws/protocol/fifo.hpp"
 #include "zenws/protocol/json_rpc.hpp"
 #include "zenws/protocol/latency_stats.hpp"
 
@@ -113,7 +113,7 @@ private:
   void heard(steady_time now);
 
   heartbeat_config cfg_;
-  std::deque<outstanding_ping> outstanding_;
+  fifo<outstanding_ping> outstanding_;
   std::uint64_t next_ping_ = 1;
   std::optional<steady_time> last_heard_;
   steady_time silence_since_{}; // watching policies: when the current silence began

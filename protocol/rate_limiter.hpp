@@ -19,7 +19,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,6 +26,7 @@
 
 #include "zenws/protocol/clock.hpp"
 #include "zenws/protocol/error.hpp"
+#include "zenws/protocol/fifo.hpp"
 #include "zenws/protocol/token_bucket.hpp"
 
 namespace zenws {
@@ -115,7 +115,7 @@ private:
   void take(const charges& cost, steady_time now);
 
   std::vector<token_bucket> buckets_;
-  std::deque<std::pair<ticket, charges>> queue_;
+  fifo<std::pair<ticket, charges>> queue_;
   std::size_t max_queue_;
   ticket next_ticket_ = 1;
 };

@@ -17,7 +17,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -51,6 +50,7 @@
 #include "zenws/actors/transport.hpp"
 #include "zenws/protocol/base64.hpp"
 #include "zenws/protocol/close_handshake.hpp"
+#include "zenws/protocol/fifo.hpp"
 #include "zenws/protocol/frame_reader.hpp"
 #include "zenws/protocol/handshake.hpp"
 
@@ -70,7 +70,7 @@ inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
 /// Bytes asked of the socket per read: from initial_read_bytes, doubled after a read that
 /// fills the request, up to read_chunk_bytes; halved after a read that uses an eighth of it. An
 /// idle connection keeps a small buffer, a streaming one reads in large chunks.
-inline constexpr std::size_t initial_read_bytes = 2048;
+inline constexpr std::size_t initial_read_bytes = 512;
 inline constexpr std::size_t read_chunk_bytes = std::size_t{64} * 1024;
 
 /// Messages are handed on in batches of about this many payload bytes (a read holds up to
@@ -204,7 +204,7 @@ private:
   std::string compressed_; // reused buffer for outgoing compressed payloads
 
   // write side
-  std::deque<outbound> queue_;
+  fifo<outbound> queue_;
   std::string write_buffer_;
   bool writing_ = false;
   std::size_t batch_data_frames_ = 0;
@@ -527,8 +527,9 @@ void session<Stream>::open(const upgrade_outcome& outcome) {
     deflater_ = std::make_unique<permessage_deflater>(outcome.deflate);
     reader_ = frame_reader(frame_reader_options{config_.max_message_size, inflater_.get()});
   }
+  websocket_key_ = std::string{}; // the connection's state from here on is what it reads
   if (events_)
-    events_->on_open(response_);
+    events_->on_open(std::move(response_));
   // Frames may have arrived right behind the 101 response, in the same read.
   process_input();
   if (phase_ != phase::open)
