@@ -302,6 +302,20 @@ def median_run(results, field):
     return ordered[len(ordered) // 2]
 
 
+def distributions(raw):
+    """The latency distribution of each client's median run (what the plots show), and the runs
+    without theirs: the JSON stays small."""
+    dists = {}
+    slim = {}
+    for key, clients in raw.items():
+        for client, results in clients.items():
+            if results and "cdf" in results[0]:
+                dists.setdefault(key, {})[client] = median_run(results, "p50_us")["cdf"]
+            slim.setdefault(key, {})[client] = [
+                {k: v for k, v in r.items() if k != "cdf"} for r in results]
+    return dists, slim
+
+
 def plots(raw, summary, out_dir):
     if shutil.which("gnuplot") is None:
         print("gnuplot not found: no plots", file=sys.stderr)
@@ -427,9 +441,10 @@ def main():
     print(table)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
+        dists, slim = distributions(raw)
         with open(os.path.join(out_dir, "results.json"), "w") as f:
-            json.dump({"meta": meta, "summary": summary, "targets": checks, "raw": raw}, f,
-                      indent=1)
+            json.dump({"meta": meta, "summary": summary, "targets": checks,
+                       "distributions": dists, "runs": slim}, f, indent=1)
         with open(os.path.join(out_dir, "results.md"), "w") as f:
             f.write(table)
         if not args.no_plots:
