@@ -611,10 +611,6 @@ void session<Stream>::handle(read_event& ev) {
   case read_event::type::message:
     // Collected, and handed on once per read; the reader keeps the payload's memory.
     if (close_.accepts_data()) {
-      if (batch_.empty()) {
-        const auto room = std::min(batch_target_bytes, read_buffer_.size());
-        batch_.reserve(room, room / 32 + 1);
-      }
       batch_.add(ev.kind, ev.payload);
       if (batch_.bytes() >= batch_target_bytes)
         deliver_batch();

@@ -28,6 +28,7 @@ int bench_command(arguments& args) {
     argv.push_back(args.take());
   }
   std::vector<char*> raw;
+  raw.reserve(argv.size() + 1);
   for (auto& a : argv)
     raw.push_back(a.data());
   raw.push_back(nullptr);

@@ -31,7 +31,10 @@ struct run_state {
   std::vector<lws*> connections;
 };
 
-run_state state;
+run_state& app() {
+  static run_state state; // on first use, so that its construction is inside main()
+  return state;
+}
 
 void write_payload(lws* wsi, const std::string& payload) {
   std::string frame(LWS_PRE, '\0');
@@ -41,7 +44,7 @@ void write_payload(lws* wsi, const std::string& payload) {
 }
 
 void on_writable(lws* wsi) {
-  auto& st = state;
+  auto& st = app();
   const auto& scenario = st.opts.scenario;
   if (scenario == "rtt") {
     st.start = bench::clock_type::now();
@@ -58,7 +61,7 @@ void on_writable(lws* wsi) {
 
 /// A complete message arrived (the last fragment of it).
 void on_message(lws* wsi, std::size_t size, bool is_done) {
-  auto& st = state;
+  auto& st = app();
   const auto& scenario = st.opts.scenario;
   if (scenario == "rtt") {
     const auto elapsed = bench::clock_type::now() - st.start;
@@ -83,7 +86,7 @@ void on_message(lws* wsi, std::size_t size, bool is_done) {
 }
 
 int callback(lws* wsi, lws_callback_reasons reason, void*, void* in, std::size_t len) {
-  auto& st = state;
+  auto& st = app();
   switch (reason) {
   case LWS_CALLBACK_CLIENT_ESTABLISHED:
     if (st.opts.scenario == "idle") {
@@ -125,8 +128,8 @@ void connect(lws_context* context) {
   lws_client_connect_info info{};
   info.context = context;
   info.address = "127.0.0.1";
-  info.port = static_cast<int>(state.opts.port);
-  info.path = state.target.c_str();
+  info.port = static_cast<int>(app().opts.port);
+  info.path = app().target.c_str();
   info.host = info.address;
   info.origin = info.address;
   info.local_protocol_name = "bench";
@@ -139,13 +142,13 @@ void connect(lws_context* context) {
 } // namespace
 
 int main(int argc, char** argv) {
-  state.opts = bench::parse(argc, argv);
-  const auto& o = state.opts;
+  app().opts = bench::parse(argc, argv);
+  const auto& o = app().opts;
   if (o.scenario == "reconnect")
     return 3; // not supported by this library
-  state.message = bench::payload(o.size);
-  state.target = o.target();
-  state.remaining = o.scenario == "rtt" ? o.warmup + o.count : o.count;
+  app().message = bench::payload(o.size);
+  app().target = o.target();
+  app().remaining = o.scenario == "rtt" ? o.warmup + o.count : o.count;
   lws_set_log_level(0, nullptr);
   const long before = bench::rss_kib(); // its fd table grows with the connections: it counts
   lws_context_creation_info info{};
@@ -156,16 +159,16 @@ int main(int argc, char** argv) {
   const long count = o.scenario == "idle" ? o.connections : 1;
   for (long i = 0; i < count; ++i)
     connect(context);
-  while (!state.finished)
+  while (!app().finished)
     lws_service(context, 0);
   if (o.scenario == "rtt")
-    bench::print_latencies("libwebsockets", o, std::move(state.samples), state.cpu);
+    bench::print_latencies("libwebsockets", o, std::move(app().samples), app().cpu);
   else if (o.scenario == "idle")
     bench::print_memory("libwebsockets", o, before, bench::rss_kib());
   else
     bench::print_throughput("libwebsockets", o,
-                            o.scenario == "outbound" ? o.count : state.delivered, state.elapsed,
-                            state.cpu);
+                            o.scenario == "outbound" ? o.count : app().delivered, app().elapsed,
+                            app().cpu);
   lws_context_destroy(context);
   return 0;
 }

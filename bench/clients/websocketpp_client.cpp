@@ -42,15 +42,15 @@ void rtt(const bench::options& o) {
   long remaining = o.warmup + o.count;
   double cpu = 0;
   bench::clock_type::time_point start;
-  auto send = [&](connection_hdl h) {
+  auto send = [&](const connection_hdl& h) {
     start = bench::clock_type::now();
     c.send(h, message, websocketpp::frame::opcode::text);
   };
-  c.set_open_handler([&](connection_hdl h) {
+  c.set_open_handler([&](const connection_hdl& h) {
     cpu = bench::cpu_us();
     send(h);
   });
-  c.set_message_handler([&](connection_hdl h, const message_ptr&) {
+  c.set_message_handler([&](const connection_hdl& h, const message_ptr&) {
     const auto elapsed = bench::clock_type::now() - start;
     if (remaining == o.count)
       cpu = bench::cpu_us();
@@ -74,12 +74,12 @@ void inbound(const bench::options& o) {
   double cpu = 0;
   bench::clock_type::time_point start;
   bench::nanos elapsed{0};
-  c.set_open_handler([&](connection_hdl h) {
+  c.set_open_handler([&](const connection_hdl& h) {
     cpu = bench::cpu_us();
     start = bench::clock_type::now();
     c.send(h, std::string("go"), websocketpp::frame::opcode::text);
   });
-  c.set_message_handler([&](connection_hdl h, const message_ptr& msg) {
+  c.set_message_handler([&](const connection_hdl& h, const message_ptr& msg) {
     const auto& payload = msg->get_payload();
     if (payload == "done") {
       elapsed = bench::clock_type::now() - start;
@@ -104,13 +104,13 @@ void outbound(const bench::options& o) {
   double cpu = 0;
   bench::clock_type::time_point start;
   bench::nanos elapsed{0};
-  c.set_open_handler([&](connection_hdl h) {
+  c.set_open_handler([&](const connection_hdl& h) {
     cpu = bench::cpu_us();
     start = bench::clock_type::now();
     for (long i = 0; i < o.count; ++i)
       c.send(h, message, websocketpp::frame::opcode::text);
   });
-  c.set_message_handler([&](connection_hdl h, const message_ptr&) {
+  c.set_message_handler([&](const connection_hdl& h, const message_ptr&) {
     elapsed = bench::clock_type::now() - start;
     cpu = bench::cpu_us() - cpu;
     c.close(h, websocketpp::close::status::normal, "");
@@ -126,7 +126,7 @@ void idle(const bench::options& o) {
   long ready = 0;
   long before = 0;
   std::vector<connection_hdl> handles;
-  c.set_open_handler([&](connection_hdl h) {
+  c.set_open_handler([&](const connection_hdl& h) {
     handles.push_back(h);
     if (++ready < o.connections)
       return;
@@ -134,7 +134,7 @@ void idle(const bench::options& o) {
     for (auto& each : handles)
       c.close(each, websocketpp::close::status::normal, "");
   });
-  c.set_fail_handler([&](connection_hdl) {
+  c.set_fail_handler([&](const connection_hdl&) {
     std::fprintf(stderr, "websocketpp: a connection failed\n");
     std::exit(1);
   });
