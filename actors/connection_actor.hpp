@@ -47,18 +47,18 @@ using held_timer_atom = caf::atom_constant<caf::atom("t_held")>;
 using lifetime_timer_atom = caf::atom_constant<caf::atom("t_life")>;
 
 /// The connection actor's full interface: the user-facing one plus transport events.
-using connection_impl = connection_actor::extend<
-    caf::reacts_to<ws_open_atom, std::uint64_t, upgrade_response>,
-    caf::reacts_to<ws_message_atom, std::uint64_t, message_batch>,
-    caf::reacts_to<ws_ping_atom, std::uint64_t, std::string>,
-    caf::reacts_to<ws_pong_atom, std::uint64_t, std::string>,
-    caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,
-    caf::reacts_to<retry_timer_atom, std::uint64_t>,
-    caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
-    caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>,
-    caf::reacts_to<release_timer_atom, std::uint64_t>,
-    caf::reacts_to<held_timer_atom, std::uint64_t>,
-    caf::reacts_to<lifetime_timer_atom, std::uint64_t>>;
+using connection_impl =
+    connection_actor::extend<caf::reacts_to<ws_open_atom, std::uint64_t, upgrade_response>,
+                             caf::reacts_to<ws_message_atom, std::uint64_t, message_batch>,
+                             caf::reacts_to<ws_ping_atom, std::uint64_t, std::string>,
+                             caf::reacts_to<ws_pong_atom, std::uint64_t, std::string>,
+                             caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,
+                             caf::reacts_to<retry_timer_atom, std::uint64_t>,
+                             caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
+                             caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>,
+                             caf::reacts_to<release_timer_atom, std::uint64_t>,
+                             caf::reacts_to<held_timer_atom, std::uint64_t>,
+                             caf::reacts_to<lifetime_timer_atom, std::uint64_t>>;
 
 /// Spawns a connection with `config` that reports to `handler` (any actor that handles the
 /// events in connection_protocol.hpp; may be null to ignore them). It does not connect yet:

@@ -1,7 +1,5 @@
 #include "zenws/actors/detail/io_execution_unit.hpp"
 
-#include <vector>
-
 #include <caf/actor_registry.hpp>
 #include <caf/actor_system.hpp>
 #include <caf/execution_unit.hpp>
@@ -11,6 +9,7 @@
 #include <caf/scheduler/abstract_coordinator.hpp>
 
 #include "zenws/actors/io_runtime.hpp"
+#include "zenws/protocol/fifo.hpp"
 
 namespace zenws::detail {
 
@@ -64,8 +63,9 @@ private:
     registry.inc_running();
     draining_ = true;
     const auto throughput = system().scheduler().max_throughput();
-    for (int resumed = 0; next_ < jobs_.size() && resumed < max_resumes_per_drain; ++resumed) {
-      auto* job = jobs_[next_++];
+    for (int resumed = 0; !jobs_.empty() && resumed < max_resumes_per_drain; ++resumed) {
+      auto* job = jobs_.front();
+      jobs_.pop_front();
       switch (job->resume(this, throughput)) {
       case caf::resumable::resume_later:
         // More messages than one turn allows: a worker continues, the io thread moves on.
@@ -89,14 +89,11 @@ private:
   }
 
   void hand_over_all() {
-    for (; next_ < jobs_.size(); ++next_)
-      system().scheduler().enqueue(jobs_[next_]);
-    jobs_.clear();
-    next_ = 0;
+    for (; !jobs_.empty(); jobs_.pop_front())
+      system().scheduler().enqueue(jobs_.front());
   }
 
-  std::vector<caf::resumable*> jobs_; ///< a FIFO: jobs_[next_] is the next to run
-  std::size_t next_ = 0;
+  fifo<caf::resumable*> jobs_;
   bool drain_posted_ = false;
   bool draining_ = false;
 };
