@@ -156,18 +156,5 @@ void reconnect(const bench::options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const auto o = bench::parse(argc, argv);
-  if (o.scenario == "rtt")
-    rtt(o);
-  else if (o.scenario == "inbound" || o.scenario == "heartbeat")
-    inbound(o);
-  else if (o.scenario == "outbound")
-    outbound(o);
-  else if (o.scenario == "idle")
-    idle(o);
-  else if (o.scenario == "reconnect")
-    reconnect(o);
-  else
-    return 2;
-  return 0;
+  return bench::run(bench::parse(argc, argv), {rtt, inbound, outbound, idle, reconnect});
 }

@@ -160,4 +160,35 @@ inline void print_memory(const char* client, const options& o, long before_kib, 
               static_cast<double>(after_kib - before_kib) / static_cast<double>(o.connections));
 }
 
+/// A client's scenarios; null where its library has no such feature (reconnection).
+struct scenario_set {
+  void (*rtt)(const options&) = nullptr;
+  void (*inbound)(const options&) = nullptr; ///< also runs heartbeat (the server adds pings)
+  void (*outbound)(const options&) = nullptr;
+  void (*idle)(const options&) = nullptr;
+  void (*reconnect)(const options&) = nullptr;
+};
+
+/// Runs the scenario `o` names. Exit status: 0; 2 for an unknown scenario; 3 for one this
+/// client does not support.
+inline int run(const options& o, const scenario_set& s) {
+  void (*scenario)(const options&) = nullptr;
+  if (o.scenario == "rtt")
+    scenario = s.rtt;
+  else if (o.scenario == "inbound" || o.scenario == "heartbeat")
+    scenario = s.inbound;
+  else if (o.scenario == "outbound")
+    scenario = s.outbound;
+  else if (o.scenario == "idle")
+    scenario = s.idle;
+  else if (o.scenario == "reconnect")
+    scenario = s.reconnect;
+  else
+    return 2;
+  if (scenario == nullptr)
+    return 3;
+  scenario(o);
+  return 0;
+}
+
 } // namespace bench

@@ -147,16 +147,5 @@ void idle(const bench::options& o) {
 } // namespace
 
 int main(int argc, char** argv) {
-  const auto o = bench::parse(argc, argv);
-  if (o.scenario == "rtt")
-    rtt(o);
-  else if (o.scenario == "inbound" || o.scenario == "heartbeat")
-    inbound(o);
-  else if (o.scenario == "outbound")
-    outbound(o);
-  else if (o.scenario == "idle")
-    idle(o);
-  else
-    return 3; // not supported by this library
-  return 0;
+  return bench::run(bench::parse(argc, argv), {rtt, inbound, outbound, idle, nullptr});
 }
