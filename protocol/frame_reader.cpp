@@ -52,6 +52,10 @@ std::size_t frame_reader::pending_message_bytes() const noexcept {
   return message_.size();
 }
 
+std::uint64_t frame_reader::frame_bytes_left() const noexcept {
+  return in_payload_ ? payload_left_ : 0;
+}
+
 std::size_t frame_reader::parse(std::string_view data, read_event& ev) {
   ev.what = read_event::type::none;
   if (failed()) {

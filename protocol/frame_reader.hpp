@@ -80,6 +80,11 @@ public:
   /// Bytes of the message being assembled (0 between messages).
   std::size_t pending_message_bytes() const noexcept;
 
+  /// Payload bytes of the frame being read that have not arrived yet (0 between frames): the
+  /// transport asks the socket for at least this much, so a frame larger than its usual read
+  /// does not take two.
+  std::uint64_t frame_bytes_left() const noexcept;
+
   /// Gives back a message's payload string once the caller has copied it, so the next message
   /// is assembled in its memory instead of a new allocation. Large buffers are dropped, so an
   /// idle connection does not keep the memory of its largest message.

@@ -68,10 +68,14 @@ template <class Stream>
 inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
 
 /// Bytes asked of the socket per read: from initial_read_bytes, doubled after a read that
-/// fills the request, up to read_chunk_bytes; halved after a read that uses an eighth of it. An
-/// idle connection keeps a small buffer, a streaming one reads in large chunks.
+/// fills the request, up to read_chunk_bytes; halved after small_reads_to_shrink reads in a row
+/// that use less than an eighth of it. An idle connection keeps a small buffer, a streaming one
+/// reads in large chunks, and a steady flow of messages of one size settles on one request (a
+/// single small read would make it alternate: shrink, split the next message, grow). A read
+/// also asks for at least the rest of the frame being read, up to read_chunk_bytes.
 inline constexpr std::size_t initial_read_bytes = 512;
 inline constexpr std::size_t read_chunk_bytes = std::size_t{64} * 1024;
+inline constexpr int small_reads_to_shrink = 8;
 
 /// Messages are handed on in batches of about this many payload bytes (a read holds up to
 /// read_chunk_bytes). Small enough that the allocator recycles a batch's memory instead of
@@ -196,6 +200,7 @@ private:
   // read side
   beast::flat_buffer read_buffer_;
   std::size_t read_request_ = initial_read_bytes; ///< see initial_read_bytes
+  int small_reads_ = 0; ///< reads in a row that used less than an eighth of read_request_
   frame_reader reader_;
   message_batch batch_; ///< messages of the current read, not yet handed on
   close_handshake close_;
@@ -547,16 +552,25 @@ void session<Stream>::do_read() {
   // Traffic calmed down: give back the memory of the larger reads.
   if (read_buffer_.size() == 0 && read_buffer_.capacity() > 2 * read_request_)
     read_buffer_.shrink_to_fit();
-  stream_.async_read_some(read_buffer_.prepare(read_request_),
+  const auto frame_rest = std::min<std::uint64_t>(reader_.frame_bytes_left(), read_chunk_bytes);
+  const auto request = std::max(read_request_, static_cast<std::size_t>(frame_rest));
+  stream_.async_read_some(read_buffer_.prepare(request),
                           beast::bind_front_handler(&session::on_read, this->shared_from_this()));
 }
 
 template <class Stream>
 void session<Stream>::adapt_read_request(std::size_t bytes) {
-  if (bytes == read_request_ && read_request_ < read_chunk_bytes)
-    read_request_ *= 2;
-  else if (bytes < read_request_ / 8 && read_request_ > initial_read_bytes)
+  if (bytes >= read_request_) {
+    small_reads_ = 0;
+    read_request_ = std::min(read_request_ * 2, read_chunk_bytes);
+  } else if (bytes < read_request_ / 8 && read_request_ > initial_read_bytes) {
+    if (++small_reads_ < small_reads_to_shrink)
+      return;
+    small_reads_ = 0;
     read_request_ /= 2;
+  } else {
+    small_reads_ = 0;
+  }
 }
 
 template <class Stream>

@@ -343,6 +343,24 @@ TEST_CASE("pending_message_bytes counts the message being assembled") {
   CHECK(reader.pending_message_bytes() == 0);
 }
 
+TEST_CASE("frame_bytes_left counts the payload of the frame being read still to come") {
+  frame_reader reader{{}};
+  CHECK(reader.frame_bytes_left() == 0);
+  CHECK(feed(reader, "\x81").empty()); // half a header: the length is not known yet
+  CHECK(reader.frame_bytes_left() == 0);
+  CHECK(feed(reader, std::string("\x7e\x01\x00", 3)).empty()); // 256 bytes of payload
+  CHECK(reader.frame_bytes_left() == 256);
+  CHECK(feed(reader, std::string(100, 'a')).empty());
+  CHECK(reader.frame_bytes_left() == 156);
+  CHECK(feed(reader, std::string(156, 'a')).size() == 1);
+  CHECK(reader.frame_bytes_left() == 0);
+  // A fragment's end is a frame's end, even inside a message.
+  CHECK(feed(reader, "\x01\x03he").empty());
+  CHECK(reader.frame_bytes_left() == 1);
+  CHECK(feed(reader, "l").empty());
+  CHECK(reader.frame_bytes_left() == 0);
+}
+
 TEST_CASE("parse stops after each event and leaves the rest unconsumed") {
   frame_reader reader{{}};
   const std::string bytes = "\x89\x01p\x81\x01t";
