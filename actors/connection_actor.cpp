@@ -27,6 +27,7 @@
 #include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/protocol/recording.hpp"
 #include "zenws/protocol/subscriptions.hpp"
+#include "zenws/protocol/substring.hpp"
 #include "zenws/protocol/utf8.hpp"
 
 namespace zenws {
@@ -1016,8 +1017,7 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
 bool worth_reading(const connection_data& st, std::string_view text) {
   if (st.wire->worth_reading(text))
     return true;
-  return st.heartbeat.policy() == heartbeat_policy::deribit &&
-         text.find("\"heartbeat\"") != std::string::npos;
+  return st.heartbeat.policy() == heartbeat_policy::deribit && contains(text, "\"heartbeat\"");
 }
 
 void replace_connection(self_pointer self, const failure& why);
@@ -1036,14 +1036,15 @@ void deliver(self_pointer self, frame_kind kind, std::string_view payload) {
     self->send(st.handler, binary_frame{std::string(payload)});
 }
 
-void on_text(self_pointer self, std::string_view text) {
+/// `arrived`: when the read that brought the message ended (one clock reading per batch).
+void on_text(self_pointer self, std::string_view text, steady_time arrived) {
   auto& st = self->state;
   inbound msg;
   if (worth_reading(st, text))
     msg = st.wire->read(text);
   heartbeat_action reply;
   const auto heard = st.heartbeat.heard();
-  if (st.heartbeat.on_text(text, msg, now(), reply)) {
+  if (st.heartbeat.on_text(text, msg, arrived, reply)) {
     emit_heard(self, heard);
     perform(self, std::move(reply));
     return;
@@ -1063,13 +1064,13 @@ void on_text(self_pointer self, std::string_view text) {
         self, failure{errc::server_shutdown, "the venue announced the connection's end", 0, 0});
 }
 
-void on_message(self_pointer self, frame_kind kind, std::string_view payload) {
+void on_message(self_pointer self, frame_kind kind, std::string_view payload, steady_time arrived) {
   auto& st = self->state;
   ++st.counters.frames_in;
   st.counters.bytes_in += payload.size();
   record(self, record_dir::in, kind, payload);
   if (kind == frame_kind::text)
-    on_text(self, payload);
+    on_text(self, payload, arrived);
   else
     deliver(self, kind, payload);
 }
@@ -1270,8 +1271,9 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
       [=](ws_message_atom, std::uint64_t attempt, message_batch& batch) {
         if (!is_current(self, attempt))
           return;
+        const auto arrived = now();
         for (const auto m : batch.messages()) {
-          on_message(self, m.kind, m.payload);
+          on_message(self, m.kind, m.payload, arrived);
           if (!is_current(self, attempt))
             return; // a message ended this connection (a shutdown notice)
         }

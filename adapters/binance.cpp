@@ -6,6 +6,7 @@
 
 #include "zenws/adapters/detail/json.hpp"
 #include "zenws/protocol/hmac.hpp"
+#include "zenws/protocol/substring.hpp"
 #include "zenws/protocol/venue_rate_limits.hpp"
 
 namespace zenws::binance {
@@ -17,7 +18,7 @@ using adapters_detail::to_json;
 using adapters_detail::view;
 
 bool mentions_shutdown(std::string_view text) {
-  return text.find("serverShutdown") != std::string_view::npos;
+  return contains(text, "serverShutdown");
 }
 
 std::int64_t system_clock_ms() {
@@ -260,7 +261,7 @@ std::string api_dialect::request(json_rpc::request_id id, std::string_view metho
 }
 
 bool api_dialect::worth_reading(std::string_view text) const {
-  return text.find("\"id\"") != std::string_view::npos || mentions_shutdown(text);
+  return contains(text, "\"id\"") || mentions_shutdown(text);
 }
 
 inbound api_dialect::read(std::string_view text) {

@@ -4,6 +4,7 @@
 
 #include "zenws/adapters/detail/json.hpp"
 #include "zenws/protocol/hmac.hpp"
+#include "zenws/protocol/substring.hpp"
 
 namespace zenws::bybit {
 
@@ -50,8 +51,7 @@ std::string dialect::request(json_rpc::request_id id, std::string_view method,
 }
 
 bool dialect::worth_reading(std::string_view text) const {
-  return text.find("\"success\"") != std::string_view::npos ||
-         text.find("\"retCode\"") != std::string_view::npos;
+  return contains(text, "\"success\"") || contains(text, "\"retCode\"");
 }
 
 inbound dialect::read(std::string_view text) {

@@ -5,6 +5,7 @@
 
 #include "zenws/adapters/detail/json.hpp"
 #include "zenws/protocol/hmac.hpp"
+#include "zenws/protocol/substring.hpp"
 
 namespace zenws::okx {
 
@@ -136,8 +137,7 @@ std::string dialect::request(json_rpc::request_id id, std::string_view method,
 }
 
 bool dialect::worth_reading(std::string_view text) const {
-  return text.find("\"event\"") != std::string_view::npos ||
-         text.find("\"op\"") != std::string_view::npos;
+  return contains(text, "\"event\"") || contains(text, "\"op\"");
 }
 
 inbound dialect::read(std::string_view text) {

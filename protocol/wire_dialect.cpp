@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "zenws/protocol/substring.hpp"
+
 namespace zenws {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -60,7 +62,7 @@ std::string json_rpc_dialect::request(json_rpc::request_id id, std::string_view 
 }
 
 bool json_rpc_dialect::worth_reading(std::string_view text) const {
-  return text.find("\"id\"") != std::string_view::npos;
+  return contains(text, "\"id\"");
 }
 
 inbound json_rpc_dialect::read(std::string_view text) {
