@@ -147,7 +147,7 @@ struct connection_data {
   static inline const char* name = "zenws.connection";
 
   io_runtime* io = nullptr;
-  connection_config config;
+  std::shared_ptr<const connection_config> config; // shared with each attempt's transport
   connection_options options;
   std::unique_ptr<wire_dialect> wire; // this connection's own copy of options.dialect
   connection_handler handler; // may be a dynamically typed actor cast to the event interface
@@ -278,8 +278,8 @@ void start_attempt(self_pointer self) {
   st.bootstrap.clear();
   st.bootstrap_failure = {};
   auto events = std::make_shared<mailbox_events>(caf::actor_cast<caf::weak_actor_ptr>(self),
-                                                 st.attempt, st.config.heartbeat.policy);
-  st.link = transport::create(*st.io, st.config, *parse_url(st.config.url).url, std::move(events));
+                                                 st.attempt, st.config->heartbeat.policy);
+  st.link = transport::create(*st.io, st.config, *parse_url(st.config->url).url, std::move(events));
   st.state = connection_state::connecting;
   emit(self, telemetry_kind::connect_attempt, [&](telemetry_event& e) { e.count = st.attempt; });
   st.link->start();
@@ -321,7 +321,7 @@ failure connect_refusal(const connection_data& st) {
     return st.limiter_error;
   if (st.record_error)
     return st.record_error;
-  return config_refusal(st.config);
+  return config_refusal(*st.config);
 }
 
 void answer_connects(self_pointer self, const failure& why) {
@@ -373,7 +373,7 @@ failure issue_request(self_pointer self, json_rpc::request_id id, std::string te
   const auto code = urgent ? st.link->send_urgent(frame_kind::text, std::move(text))
                            : st.link->send(frame_kind::text, std::move(text));
   if (code != errc::none)
-    return queue_refusal(code, st.config);
+    return queue_refusal(code, *st.config);
   ++st.counters.frames_out;
   st.counters.bytes_out += size;
   const auto token = st.requests.add(id, std::move(w), now());
@@ -454,7 +454,7 @@ failure write_admitted(self_pointer self, held_frame& f) {
   } else {
     const auto size = f.data.size();
     if (const auto code = st.link->send(f.kind, std::move(f.data)); code != errc::none) {
-      refused = queue_refusal(code, st.config);
+      refused = queue_refusal(code, *st.config);
     } else {
       ++st.counters.frames_out;
       st.counters.bytes_out += size;
@@ -601,7 +601,7 @@ failure not_ready(const connection_data& st) {
 
 milliseconds timeout_or_default(const connection_data& st, caf::timespan timeout) {
   if (timeout.count() <= 0)
-    return st.config.timeouts.request;
+    return st.config->timeouts.request;
   return std::max(milliseconds{1}, std::chrono::duration_cast<milliseconds>(timeout));
 }
 
@@ -657,7 +657,7 @@ caf::result<subscription_outcome> user_subscription(self_pointer self, subscript
   f.data = st.wire->subscription_request(*f.id, op, channels);
   f.w.what = waiter::purpose::subscribe;
   f.w.sub = self->make_response_promise<subscription_outcome>();
-  f.timeout = st.config.timeouts.request;
+  f.timeout = st.config->timeouts.request;
   f.cost = request_cost(st, st.wire->subscription_method(op));
   f.op = op;
   f.channels = std::move(channels);
@@ -720,7 +720,7 @@ void continue_bootstrap(self_pointer self) {
   }
   f.w.what = step.what;
   f.w.bootstrap_error = step.on_error;
-  f.timeout = st.config.timeouts.request;
+  f.timeout = st.config->timeouts.request;
   if (auto refused = submit(self, std::move(f))) {
     st.bootstrap_failure = refused;
     st.link->close(1000, "bootstrap failed");
@@ -820,15 +820,15 @@ void perform(self_pointer self, heartbeat_action action) {
     waiter w;
     w.what = waiter::purpose::heartbeat;
     issue_request(self, id, st.wire->request(id, action.payload, action.params), std::move(w),
-                  st.config.timeouts.request, true);
+                  st.config->timeouts.request, true);
     return;
   }
   case heartbeat_action::type::stale:
     drop_connection(self, failure{errc::stale,
                                   std::string("no heartbeat (") + to_string(st.heartbeat.policy()) +
-                                      ") for " + std::to_string(st.config.heartbeat.max_missed) +
+                                      ") for " + std::to_string(st.config->heartbeat.max_missed) +
                                       " intervals of " +
-                                      std::to_string(st.config.heartbeat.interval.count()) + "ms",
+                                      std::to_string(st.config->heartbeat.interval.count()) + "ms",
                                   0, 0});
     return;
   }
@@ -1184,22 +1184,22 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
   init.policy = reconnect_policy{config.reconnect, std::random_device{}()};
   init.heartbeat = heartbeat_monitor{config.heartbeat, config.latency_buffer_size};
   init.latency = latency_stats{config.latency_buffer_size};
-  init.config = std::move(config);
+  init.config = std::make_shared<const connection_config>(std::move(config));
   init.options = std::move(options);
   if (!init.options.dialect)
     init.options.dialect = default_dialect();
   init.wire = init.options.dialect->clone();
   init.source = init.options.label;
   if (init.source.empty())
-    if (auto parsed = parse_url(init.config.url); parsed.url)
+    if (auto parsed = parse_url(init.config->url); parsed.url)
       init.source = parsed.url->authority();
   init.handler = std::move(handler);
   if (init.options.link_handler && init.handler)
     self->link_to(init.handler);
   init.subscriptions.adopt(init.options.restore_subscriptions);
   init.options.restore_subscriptions = {};
-  if (!init.config.record_to.empty()) {
-    if (auto recorder = spawn_recorder(self->system(), init.config.record_to))
+  if (!init.config->record_to.empty()) {
+    if (auto recorder = spawn_recorder(self->system(), init.config->record_to))
       init.recorder = std::move(*recorder);
     else
       init.record_error = to_failure(recorder.error());
@@ -1224,7 +1224,7 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
         auto& st = self->state;
         if (st.state == connection_state::closed || st.state == connection_state::closing)
           return make_error(failure{errc::closed, "reconnect after close"});
-        if (auto refusal = config_refusal(st.config))
+        if (auto refusal = config_refusal(*st.config))
           return make_error(refusal);
         abandon_connection(self, "reconnect() dropped the connection while the request waited");
         st.policy.restart();

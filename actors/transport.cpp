@@ -54,15 +54,22 @@ std::string upgrade_response::header(const std::string& name) const {
   return {};
 }
 
-std::shared_ptr<transport> transport::create(io_runtime& io, const connection_config& config,
+std::shared_ptr<transport> transport::create(io_runtime& io,
+                                             std::shared_ptr<const connection_config> config,
                                              const ws_url& url,
                                              std::shared_ptr<transport_events> events) {
   if (!url.secure)
-    return detail::make_plain_session(io.impl(), config, url, std::move(events));
+    return detail::make_plain_session(io.impl(), std::move(config), url, std::move(events));
   failure error;
-  if (auto session = detail::make_tls_session(io.impl(), config, url, events, error))
+  if (auto session = detail::make_tls_session(io.impl(), std::move(config), url, events, error))
     return session;
   return std::make_shared<failed_transport>(io.impl(), std::move(error), std::move(events));
+}
+
+std::shared_ptr<transport> transport::create(io_runtime& io, const connection_config& config,
+                                             const ws_url& url,
+                                             std::shared_ptr<transport_events> events) {
+  return create(io, std::make_shared<const connection_config>(config), url, std::move(events));
 }
 
 } // namespace zenws

@@ -85,7 +85,15 @@ public:
   virtual ~transport() = default;
 
   /// Makes a transport for `url` with a config that passed validate(). Nothing happens until
-  /// start(). The io_runtime must outlive the transport's pending operations.
+  /// start(). The io_runtime must outlive the transport's pending operations. The transport
+  /// keeps `config` for its lifetime: share one config among the attempts of a connection
+  /// instead of copying it into each.
+  static std::shared_ptr<transport> create(io_runtime& io,
+                                           std::shared_ptr<const connection_config> config,
+                                           const ws_url& url,
+                                           std::shared_ptr<transport_events> events);
+
+  /// As above, with a copy of `config`.
   static std::shared_ptr<transport> create(io_runtime& io, const connection_config& config,
                                            const ws_url& url,
                                            std::shared_ptr<transport_events> events);

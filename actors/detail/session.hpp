@@ -92,7 +92,7 @@ inline constexpr std::uint64_t max_http_body_bytes = std::uint64_t{64} * 1024;
 template <class Stream>
 class session final : public transport, public std::enable_shared_from_this<session<Stream>> {
 public:
-  session(io_runtime_impl& io, const connection_config& config, const ws_url& url,
+  session(io_runtime_impl& io, std::shared_ptr<const connection_config> config, const ws_url& url,
           std::shared_ptr<transport_events> events,
           std::shared_ptr<asio::ssl::context> tls_context);
 
@@ -184,7 +184,7 @@ private:
   errc timer_error_ = errc::none;
   std::chrono::milliseconds timer_after_{0};
 
-  const connection_config config_;
+  const std::shared_ptr<const connection_config> config_; // shared with the connection actor
   const ws_url url_;
   std::optional<proxy_url> proxy_;
   std::shared_ptr<transport_events> events_;
@@ -194,8 +194,9 @@ private:
   clock::time_point step_started_;
   upgrade_response response_;
   std::string websocket_key_;
-  std::optional<http::request<http::empty_body>> http_request_;
-  std::optional<http::response_parser<http::string_body>> http_reply_;
+  // Only while connecting: held by pointer so an open connection does not carry them.
+  std::unique_ptr<http::request<http::empty_body>> http_request_;
+  std::unique_ptr<http::response_parser<http::string_body>> http_reply_;
 
   // read side
   beast::flat_buffer read_buffer_;
@@ -226,8 +227,8 @@ private:
 // ---------------------------------------------------------------
 
 template <class Stream>
-session<Stream>::session(io_runtime_impl& io, const connection_config& config, const ws_url& url,
-                         std::shared_ptr<transport_events> events,
+session<Stream>::session(io_runtime_impl& io, std::shared_ptr<const connection_config> config,
+                         const ws_url& url, std::shared_ptr<transport_events> events,
                          std::shared_ptr<asio::ssl::context> tls_context)
     : strand_(asio::make_strand(io.context)), tls_context_(std::move(tls_context)),
       stream_([this]() -> Stream {
@@ -236,10 +237,11 @@ session<Stream>::session(io_runtime_impl& io, const connection_config& config, c
         else
           return Stream{strand_};
       }()),
-      resolver_(strand_), timer_(strand_), config_(config), url_(url), events_(std::move(events)),
-      reader_(frame_reader_options{config.max_message_size, nullptr}) {
-  if (!config_.proxy.url.empty())
-    proxy_ = parse_proxy_url(config_.proxy.url).url;
+      resolver_(strand_), timer_(strand_), config_(std::move(config)), url_(url),
+      events_(std::move(events)),
+      reader_(frame_reader_options{config_->max_message_size, nullptr}) {
+  if (!config_->proxy.url.empty())
+    proxy_ = parse_proxy_url(config_->proxy.url).url;
 }
 
 template <class Stream>
@@ -261,7 +263,7 @@ template <class Stream>
 errc session<Stream>::post_data(frame_kind kind, std::string payload, bool urgent) {
   if (!accepting_.load(std::memory_order_acquire))
     return errc::not_connected;
-  if (queue_depth_.fetch_add(1) >= config_.max_write_queue) {
+  if (queue_depth_.fetch_add(1) >= config_->max_write_queue) {
     queue_depth_.fetch_sub(1);
     return errc::write_queue_full;
   }
@@ -326,7 +328,7 @@ void session<Stream>::do_resolve() {
     return;
   phase_ = phase::resolving;
   step_started_ = clock::now();
-  arm_timer(config_.timeouts.connect, errc::connect_timeout);
+  arm_timer(config_->timeouts.connect, errc::connect_timeout);
   // An IP literal needs no lookup; asio's resolver would still pass it to getaddrinfo on its
   // own thread, two thread hops for nothing.
   error_code not_literal;
@@ -358,7 +360,7 @@ void session<Stream>::on_connect(const error_code& ec, const tcp::endpoint&) {
   if (ec)
     return fail(socket_failure(ec, "connect"));
   error_code ignored;
-  tcp().socket().set_option(tcp::no_delay{config_.tcp_nodelay}, ignored);
+  tcp().socket().set_option(tcp::no_delay{config_->tcp_nodelay}, ignored);
   if (proxy_)
     return do_proxy_connect();
   response_.connect_time =
@@ -373,12 +375,13 @@ template <class Stream>
 void session<Stream>::do_proxy_connect() {
   phase_ = phase::proxying;
   const auto target = url_.authority();
-  http_request_.emplace(http::verb::connect, target, 11);
+  http_request_ =
+      std::make_unique<http::request<http::empty_body>>(http::verb::connect, target, 11);
   http_request_->set(http::field::host, target);
-  if (!config_.proxy.username.empty())
+  if (!config_->proxy.username.empty())
     http_request_->set(http::field::proxy_authorization,
                        "Basic " +
-                           base64_encode(config_.proxy.username + ":" + config_.proxy.password));
+                           base64_encode(config_->proxy.username + ":" + config_->proxy.password));
   http::async_write(
       tcp(), *http_request_,
       beast::bind_front_handler(&session::on_proxy_request_written, this->shared_from_this()));
@@ -391,7 +394,7 @@ void session<Stream>::on_proxy_request_written(const error_code& ec, std::size_t
   http_request_.reset(); // it carried the proxy credentials
   if (ec)
     return fail({errc::proxy_failed, "writing CONNECT to the proxy: " + ec.message()});
-  http_reply_.emplace();
+  http_reply_ = std::make_unique<http::response_parser<http::string_body>>();
   http_reply_->skip(true); // a CONNECT response has no body (RFC 9110 section 9.3.6)
   http_reply_->header_limit(max_http_header_bytes);
   http::async_read(tcp(), read_buffer_, *http_reply_,
@@ -427,10 +430,10 @@ void session<Stream>::do_tls_handshake() {
   if constexpr (is_tls_v<Stream>) {
     phase_ = phase::tls_handshake;
     step_started_ = clock::now();
-    arm_timer(config_.timeouts.tls, errc::tls_timeout);
-    const auto& name = config_.tls.server_name.empty() ? url_.host : config_.tls.server_name;
-    const bool name_is_ip = config_.tls.server_name.empty() && url_.host_is_ip;
-    if (auto f = prepare_tls_connection(stream_.native_handle(), config_.tls, name, name_is_ip))
+    arm_timer(config_->timeouts.tls, errc::tls_timeout);
+    const auto& name = config_->tls.server_name.empty() ? url_.host : config_->tls.server_name;
+    const bool name_is_ip = config_->tls.server_name.empty() && url_.host_is_ip;
+    if (auto f = prepare_tls_connection(stream_.native_handle(), config_->tls, name, name_is_ip))
       return fail(std::move(f));
     stream_.async_handshake(
         asio::ssl::stream_base::client,
@@ -455,25 +458,27 @@ template <class Stream>
 void session<Stream>::do_upgrade() {
   phase_ = phase::upgrading;
   step_started_ = clock::now();
-  arm_timer(config_.timeouts.upgrade, errc::upgrade_timeout);
+  arm_timer(config_->timeouts.upgrade, errc::upgrade_timeout);
   websocket_key_ = make_websocket_key(keys_.next_nonce());
-  auto& req = http_request_.emplace(http::verb::get, url_.target, 11);
+  http_request_ =
+      std::make_unique<http::request<http::empty_body>>(http::verb::get, url_.target, 11);
+  auto& req = *http_request_;
   req.set(http::field::host, url_.host_header());
   req.set(http::field::upgrade, "websocket");
   req.set(http::field::connection, "Upgrade");
   req.set(http::field::sec_websocket_key, websocket_key_);
   req.set(http::field::sec_websocket_version, "13");
-  if (!config_.subprotocols.empty()) {
+  if (!config_->subprotocols.empty()) {
     std::string offer;
-    for (const auto& p : config_.subprotocols)
+    for (const auto& p : config_->subprotocols)
       offer += (offer.empty() ? "" : ", ") + p;
     req.set(http::field::sec_websocket_protocol, offer);
   }
-  if (const auto extensions = make_extension_offer(config_.compression); !extensions.empty())
+  if (const auto extensions = make_extension_offer(config_->compression); !extensions.empty())
     req.set(http::field::sec_websocket_extensions, extensions);
-  if (!config_.user_agent.empty())
-    req.set(http::field::user_agent, config_.user_agent);
-  for (const auto& h : config_.headers)
+  if (!config_->user_agent.empty())
+    req.set(http::field::user_agent, config_->user_agent);
+  for (const auto& h : config_->headers)
     req.insert(h.name, h.value);
   http::async_write(
       stream_, req,
@@ -487,7 +492,7 @@ void session<Stream>::on_upgrade_request_written(const error_code& ec, std::size
   http_request_.reset(); // it carried the user's headers, possibly credentials
   if (ec)
     return fail(socket_failure(ec, "upgrade request"));
-  http_reply_.emplace();
+  http_reply_ = std::make_unique<http::response_parser<http::string_body>>();
   http_reply_->header_limit(max_http_header_bytes);
   http_reply_->body_limit(max_http_body_bytes);
   http::async_read(stream_, read_buffer_, *http_reply_,
@@ -508,7 +513,7 @@ void session<Stream>::on_upgrade_reply(const error_code& ec, std::size_t) {
     reply.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   http_reply_.reset();
   auto outcome =
-      check_upgrade_reply(reply, websocket_key_, config_.subprotocols, config_.compression);
+      check_upgrade_reply(reply, websocket_key_, config_->subprotocols, config_->compression);
   response_.status = static_cast<std::uint16_t>(reply.status);
   response_.headers = std::move(reply.headers);
   if (outcome.error) {
@@ -530,7 +535,7 @@ void session<Stream>::open(const upgrade_outcome& outcome) {
   if (outcome.compression) {
     inflater_ = std::make_unique<permessage_inflater>(outcome.deflate);
     deflater_ = std::make_unique<permessage_deflater>(outcome.deflate);
-    reader_ = frame_reader(frame_reader_options{config_.max_message_size, inflater_.get()});
+    reader_ = frame_reader(frame_reader_options{config_->max_message_size, inflater_.get()});
   }
   websocket_key_ = std::string{}; // the connection's state from here on is what it reads
   if (events_)
@@ -674,7 +679,7 @@ void session<Stream>::on_peer_close(std::uint16_t code, std::string reason) {
     drop_queued_data();
     const auto echo = code == 1005 ? std::uint16_t{0} : code;
     enqueue(outbound{opcode::close, make_close_payload(echo, {}), false}, false);
-    arm_timer(config_.timeouts.close, errc::close_timeout);
+    arm_timer(config_->timeouts.close, errc::close_timeout);
   }
 }
 
@@ -768,7 +773,7 @@ void session<Stream>::on_write(const error_code& ec, std::size_t) {
       return teardown();
     }
     // Our close is out: the peer has timeouts.close to answer; messages keep flowing meanwhile.
-    arm_timer(config_.timeouts.close, errc::close_timeout);
+    arm_timer(config_->timeouts.close, errc::close_timeout);
     return;
   }
   if (!queue_.empty())
@@ -835,7 +840,7 @@ void session<Stream>::fail_and_close(failure f, std::uint16_t close_code) {
   // Fail the WebSocket connection (RFC 6455 section 7.1.7): a close frame with the reason, then
   // the socket goes, written or not, within timeouts.close.
   queue_.push_back(outbound{opcode::close, make_close_payload(close_code, {}), false});
-  arm_timer(config_.timeouts.close, errc::close_timeout);
+  arm_timer(config_->timeouts.close, errc::close_timeout);
   if (!writing_) {
     do_write();
     if (!writing_)
@@ -860,7 +865,7 @@ void session<Stream>::finish(disconnect_info info) {
 template <class Stream>
 void session<Stream>::teardown() {
   // The handshake is complete and reported; end TCP (and TLS) politely, bounded in time.
-  arm_timer(config_.timeouts.close, errc::close_timeout);
+  arm_timer(config_->timeouts.close, errc::close_timeout);
   if constexpr (is_tls_v<Stream>) {
     stream_.async_shutdown(
         [self = this->shared_from_this()](const error_code&) { self->close_socket(); });

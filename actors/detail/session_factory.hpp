@@ -9,14 +9,14 @@ namespace zenws::detail {
 
 struct io_runtime_impl;
 
-std::shared_ptr<transport> make_plain_session(io_runtime_impl& io, const connection_config& config,
+std::shared_ptr<transport> make_plain_session(io_runtime_impl& io,
+                                              std::shared_ptr<const connection_config> config,
                                               const ws_url& url,
                                               std::shared_ptr<transport_events> events);
 
 /// Null with `error` set when the TLS context cannot be built (CA file, client certificate).
-std::shared_ptr<transport> make_tls_session(io_runtime_impl& io, const connection_config& config,
-                                            const ws_url& url,
-                                            std::shared_ptr<transport_events> events,
-                                            failure& error);
+std::shared_ptr<transport>
+make_tls_session(io_runtime_impl& io, std::shared_ptr<const connection_config> config,
+                 const ws_url& url, std::shared_ptr<transport_events> events, failure& error);
 
 } // namespace zenws::detail
