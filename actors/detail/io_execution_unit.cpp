@@ -68,8 +68,10 @@ private:
       jobs_.pop_front();
       switch (job->resume(this, throughput)) {
       case caf::resumable::resume_later:
-        // More messages than one turn allows: a worker continues, the io thread moves on.
-        system().scheduler().enqueue(job);
+        // More messages than one turn allows: it waits for its next turn behind the others
+        // (a handler flooded by this read's messages), and a worker takes over when this drain
+        // has used up its turns.
+        jobs_.push_back(job);
         break;
       case caf::resumable::done:
       case caf::resumable::awaiting_message:

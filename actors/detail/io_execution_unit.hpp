@@ -9,9 +9,13 @@
 // execution unit. Actors those actors wake (the user's handler, and its reply to the
 // connection) run there too, so a round trip stays on one thread as with raw Beast.
 //
-// Bounded: one drain resumes at most `max_resumes_per_drain` actors, each for at most the
-// scheduler's max-throughput messages; whatever remains goes to CAF's scheduler, so a busy
-// actor never holds an io thread for long.
+// Bounded: one drain gives at most `max_resumes_per_drain` turns of the scheduler's
+// max-throughput messages each. An actor with more messages than a turn holds (a handler
+// flooded with one read's market data) waits behind the others for another turn on this
+// thread: handing it to a worker instead would split producer and consumer across threads,
+// where every message is allocated on one and freed on the other (1.8M instead of 3.2M
+// messages a second on this path). Whatever remains when the turns are used up goes to CAF's
+// scheduler, so a busy actor never holds an io thread for long.
 
 #include <caf/fwd.hpp>
 
