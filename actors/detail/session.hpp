@@ -32,7 +32,6 @@
 #include <boost/beast/core/bind_handler.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/stream_traits.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -62,7 +61,11 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+/// The streams: a bare socket, or TLS over one. Not beast::tcp_stream: the session keeps its own
+/// timer for every phase, and tcp_stream's timeouts cost memory in every connection and a
+/// wrapper around every read and write.
+using plain_stream = tcp::socket;
+using tls_stream = beast::ssl_stream<tcp::socket>;
 
 template <class Stream>
 inline constexpr bool is_tls_v = std::is_same_v<Stream, tls_stream>;
@@ -172,7 +175,7 @@ private:
   std::uint16_t connect_port() const;
   std::string authority_for_errors() const;
 
-  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& raw_socket() { return beast::get_lowest_layer(stream_); }
 
   // -- members ------------------------------------------------------------------------------------
   asio::strand<asio::io_context::executor_type> strand_;
@@ -349,7 +352,7 @@ void session<Stream>::on_resolve(const error_code& ec, const tcp::resolver::resu
   if (ec)
     return fail({errc::resolve_failed, "DNS lookup of " + connect_host() + ": " + ec.message()});
   phase_ = phase::connecting;
-  tcp().async_connect(results,
+  asio::async_connect(raw_socket(), results,
                       beast::bind_front_handler(&session::on_connect, this->shared_from_this()));
 }
 
@@ -360,7 +363,7 @@ void session<Stream>::on_connect(const error_code& ec, const tcp::endpoint&) {
   if (ec)
     return fail(socket_failure(ec, "connect"));
   error_code ignored;
-  tcp().socket().set_option(tcp::no_delay{config_->tcp_nodelay}, ignored);
+  raw_socket().set_option(tcp::no_delay{config_->tcp_nodelay}, ignored);
   if (proxy_)
     return do_proxy_connect();
   response_.connect_time =
@@ -383,7 +386,7 @@ void session<Stream>::do_proxy_connect() {
                        "Basic " +
                            base64_encode(config_->proxy.username + ":" + config_->proxy.password));
   http::async_write(
-      tcp(), *http_request_,
+      raw_socket(), *http_request_,
       beast::bind_front_handler(&session::on_proxy_request_written, this->shared_from_this()));
 }
 
@@ -397,7 +400,7 @@ void session<Stream>::on_proxy_request_written(const error_code& ec, std::size_t
   http_reply_ = std::make_unique<http::response_parser<http::string_body>>();
   http_reply_->skip(true); // a CONNECT response has no body (RFC 9110 section 9.3.6)
   http_reply_->header_limit(max_http_header_bytes);
-  http::async_read(tcp(), read_buffer_, *http_reply_,
+  http::async_read(raw_socket(), read_buffer_, *http_reply_,
                    beast::bind_front_handler(&session::on_proxy_reply, this->shared_from_this()));
 }
 
@@ -873,7 +876,7 @@ void session<Stream>::teardown() {
     // Half-close and wait for the server's FIN: closing with unread data would send a RST that
     // can destroy the server's view of the close handshake.
     error_code ignored;
-    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    raw_socket().shutdown(tcp::socket::shutdown_send, ignored);
     drain_until_eof();
   }
 }
@@ -894,7 +897,8 @@ void session<Stream>::close_socket() {
   ++timer_generation_;
   timer_.cancel();
   resolver_.cancel();
-  tcp().close();
+  error_code ignored; // closing fails only on a socket that is not open
+  raw_socket().close(ignored);
 }
 
 template <class Stream>
