@@ -123,12 +123,18 @@ void outbound(const bench::options& o) {
 void idle(const bench::options& o) {
   client c;
   quiet(c);
-  long ready = 0;
+  long ready = -1; // the first connection is the warm-up (see bench::print_memory)
   long before = 0;
   std::vector<connection_hdl> handles;
   c.set_open_handler([&](const connection_hdl& h) {
     handles.push_back(h);
-    if (++ready < o.connections)
+    if (++ready == 0) {
+      before = bench::rss_kib();
+      for (long i = 0; i < o.connections; ++i)
+        open(c, o);
+      return;
+    }
+    if (ready < o.connections)
       return;
     bench::print_memory("websocketpp", o, before, bench::rss_kib());
     for (auto& each : handles)
@@ -138,9 +144,7 @@ void idle(const bench::options& o) {
     std::fprintf(stderr, "websocketpp: a connection failed\n");
     std::exit(1);
   });
-  before = bench::rss_kib();
-  for (long i = 0; i < o.connections; ++i)
-    open(c, o);
+  open(c, o);
   c.run();
 }
 

@@ -109,6 +109,8 @@ async def outbound(o):
 
 
 async def idle(o):
+    # Warm-up first: one connection, then the measured ones (see print_memory in common.hpp).
+    warm_up = await connect(o)
     before = rss_kib()
     sockets = await asyncio.gather(*(connect(o) for _ in range(o.connections)))
     after = rss_kib()
@@ -116,7 +118,7 @@ async def idle(o):
                       "connections": o.connections, "rss_before_kib": before,
                       "rss_after_kib": after,
                       "kib_per_connection": (after - before) / o.connections}))
-    await asyncio.gather(*(s.close() for s in sockets))
+    await asyncio.gather(*(s.close() for s in sockets + [warm_up]))
 
 
 def main():
