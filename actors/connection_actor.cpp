@@ -901,7 +901,10 @@ void on_ended(self_pointer self, disconnect_info info) {
   if (auto* plan = std::get_if<retry_plan>(&decision)) {
     st.state = connection_state::reconnecting;
     st.counters.reconnects = st.policy.retries_planned();
-    self->delayed_send(self, plan->delay, retry_timer_atom::value, plan->token);
+    if (plan->delay.count() == 0) // immediate_first_retry: no trip through CAF's clock thread
+      self->send(self, retry_timer_atom::value, plan->token);
+    else
+      self->delayed_send(self, plan->delay, retry_timer_atom::value, plan->token);
     emit(self, telemetry_kind::reconnect_planned, [&](telemetry_event& e) {
       e.count = plan->retry;
       e.duration = plan->delay;

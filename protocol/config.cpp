@@ -379,7 +379,8 @@ std::string to_text(const reconnect_config& r) {
   return std::string{"reconnect: enabled="} + to_text(r.enabled) +
          " retry_count=" + retry_count_text(r.retry_count) +
          " retry_delay=" + to_text(r.retry_delay) + " max_backoff=" + to_text(r.max_backoff) +
-         " jitter=" + to_text(r.jitter) + " stable_after=" + to_text(r.stable_after);
+         " jitter=" + to_text(r.jitter) + " stable_after=" + to_text(r.stable_after) +
+         " immediate_first_retry=" + to_text(r.immediate_first_retry);
 }
 
 std::string to_text(const heartbeat_config& h) {
@@ -432,7 +433,7 @@ bool same(const timeouts_config& a, const timeouts_config& b) {
 bool same(const reconnect_config& a, const reconnect_config& b) {
   return a.enabled == b.enabled && a.retry_count == b.retry_count &&
          a.retry_delay == b.retry_delay && a.max_backoff == b.max_backoff && a.jitter == b.jitter &&
-         a.stable_after == b.stable_after;
+         a.stable_after == b.stable_after && a.immediate_first_retry == b.immediate_first_retry;
 }
 
 bool same(const heartbeat_config& a, const heartbeat_config& b) {

@@ -40,6 +40,12 @@ struct reconnect_config {
   milliseconds max_backoff{30000};             ///< cap before jitter; default 30 s
   double jitter = 0.2;                         ///< +/- fraction of the delay, in [0, 1]; 0 = none
   milliseconds stable_after{60000}; ///< a connection up this long resets the attempt count
+  /// true: retry 1 of an outage goes at once and the backoff starts with retry 2 (0, then
+  /// retry_delay, 2 x retry_delay, ...). For a venue that drops connections now and then (a
+  /// restart behind a load balancer), where waiting retry_delay is the time lost. A server
+  /// that keeps failing is still backed off: only the first retry of an outage is immediate.
+  /// Default false.
+  bool immediate_first_retry = false;
 };
 
 /// Which heartbeat the connection runs. The adapter usually chooses; config may override.

@@ -87,10 +87,17 @@ std::variant<retry_plan, give_up_info> reconnect_policy::on_failure(const failur
   if (!cfg_.enabled || (cfg_.retry_count && retry > *cfg_.retry_count))
     return give_up_info{why, failures_, false};
 
-  const milliseconds base = is_rate_limit(why.code) ? cfg_.max_backoff : backoff_delay(cfg_, retry);
   planned_token_ = next_token_++;
   ++retries_planned_;
-  return retry_plan{retry, apply_jitter(base, cfg_.jitter, next_unit()), planned_token_};
+  if (is_rate_limit(why.code))
+    return retry_plan{retry, apply_jitter(cfg_.max_backoff, cfg_.jitter, next_unit()),
+                      planned_token_};
+  if (cfg_.immediate_first_retry && retry == 1)
+    return retry_plan{retry, milliseconds{0}, planned_token_};
+  const auto backoff_step = cfg_.immediate_first_retry ? retry - 1 : retry;
+  return retry_plan{retry,
+                    apply_jitter(backoff_delay(cfg_, backoff_step), cfg_.jitter, next_unit()),
+                    planned_token_};
 }
 
 bool reconnect_policy::take(std::uint64_t token) noexcept {

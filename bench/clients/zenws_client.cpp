@@ -197,6 +197,9 @@ zenws::connection_config config_for(const bench::options& o) {
   config.url = o.url();
   config.max_message_size = std::size_t{64} << 20;
   config.max_write_queue = static_cast<std::size_t>(o.count) + 16;
+  // A drop is retried at once, as a trading client is configured; later retries of an outage
+  // (none here) would wait 1 ms, 2 ms, ...
+  config.reconnect.immediate_first_retry = true;
   config.reconnect.retry_delay = std::chrono::milliseconds(1);
   config.reconnect.jitter = 0;
   config.reconnect.retry_count = std::nullopt;

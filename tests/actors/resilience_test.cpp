@@ -31,6 +31,25 @@ TEST_CASE_FIXTURE(fixture, "a server close is followed by a reconnect after retr
   CHECK(m->state == zenws::connection_state::connected);
 }
 
+TEST_CASE_FIXTURE(fixture, "immediate_first_retry reconnects a dropped connection at once") {
+  kit::test_server server;
+  auto config = fast_config(server.url("/"));
+  config.reconnect.retry_delay = std::chrono::minutes{10}; // would outlast the test if waited for
+  config.reconnect.max_backoff = config.reconnect.retry_delay;
+  config.reconnect.immediate_first_retry = true;
+  auto conn = spawn(config);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next().tag == "connected");
+  server.reset(*server.wait_for_sessions(1, wait));
+  CHECK(next().tag == "disconnected");
+  const auto notice = next();
+  CHECK(notice.tag == "reconnecting");
+  CHECK(notice.retry == 1);
+  CHECK(notice.delay == 0ms);
+  CHECK(next().tag == "connected");
+  CHECK(server.wait_for_sessions(2, wait));
+}
+
 TEST_CASE_FIXTURE(fixture, "a TCP reset is followed by a reconnect") {
   kit::test_server server;
   auto conn = spawn(fast_config(server.url("/")));

@@ -103,6 +103,38 @@ TEST_CASE("a connection that drops before stable_after continues the outage's co
   CHECK(plan.delay == 1000ms);
 }
 
+TEST_CASE("immediate_first_retry: retry 1 of each outage at once, then the usual backoff") {
+  auto cfg = no_jitter(std::nullopt);
+  cfg.immediate_first_retry = true;
+  cfg.jitter = 0.5; // the immediate retry is not jittered; the others are, within bounds
+  reconnect_policy policy{cfg, 7};
+  steady_time now{};
+  policy.on_ready(now);
+  now += 61s;
+  const auto first = expect_retry(policy.on_failure(dropped, now));
+  CHECK(first.retry == 1);
+  CHECK(first.delay == 0ms);
+  // The server keeps failing: backed off from retry_delay, one step behind the usual sequence.
+  const std::vector<milliseconds> base{1000ms, 2000ms, 4000ms, 8000ms};
+  for (const auto b : base) {
+    const auto plan = expect_retry(policy.on_failure(refused, now));
+    CHECK(plan.delay >= b / 2);
+    CHECK(plan.delay <= b * 3 / 2);
+  }
+  // A connection that drops before stable_after does not earn another immediate retry.
+  policy.on_ready(now);
+  now += 5s;
+  CHECK(expect_retry(policy.on_failure(dropped, now)).delay > 0ms);
+  // One that stayed up for stable_after starts a new outage: immediate again.
+  policy.on_ready(now);
+  now += 60s;
+  CHECK(expect_retry(policy.on_failure(dropped, now)).delay == 0ms);
+  // Rate limits still wait max_backoff, even as retry 1.
+  reconnect_policy limited{cfg, 7};
+  const failure too_many{errc::upgrade_rate_limited, "429", 0, 0};
+  CHECK(expect_retry(limited.on_failure(too_many, now)).delay >= 15000ms);
+}
+
 TEST_CASE("retry_count nullopt retries forever at the cap") {
   reconnect_policy policy{no_jitter(std::nullopt), 1};
   retry_plan last;
