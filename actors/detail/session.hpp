@@ -156,7 +156,10 @@ private:
   void enqueue(outbound item, bool urgent);
   errc post_data(frame_kind kind, std::string payload, bool urgent);
   void do_write();
+  bool fill_write_buffer();
+  bool write_at_once(std::size_t& sent);
   void on_write(const error_code& ec, std::size_t);
+  void account_written();
   void append_frame(outbound& item);
 
   // -- timers -------------------------------------------------------------------------------------
@@ -364,6 +367,8 @@ void session<Stream>::on_connect(const error_code& ec, const tcp::endpoint&) {
     return fail(socket_failure(ec, "connect"));
   error_code ignored;
   raw_socket().set_option(tcp::no_delay{config_->tcp_nodelay}, ignored);
+  // For write_at_once; Asio's asynchronous operations work the same on a non-blocking socket.
+  raw_socket().non_blocking(true, ignored);
   if (proxy_)
     return do_proxy_connect();
   response_.connect_time =
@@ -718,6 +723,25 @@ void session<Stream>::enqueue(outbound item, bool urgent) {
 
 template <class Stream>
 void session<Stream>::do_write() {
+  while (fill_write_buffer()) {
+    writing_ = true;
+    std::size_t sent = 0;
+    if (write_at_once(sent)) {
+      writing_ = false;
+      account_written();
+      continue;
+    }
+    // The rest when the socket can take it; a write error shows up there too, in on_write.
+    asio::async_write(stream_, asio::buffer(write_buffer_) + sent,
+                      beast::bind_front_handler(&session::on_write, this->shared_from_this()));
+    return;
+  }
+}
+
+/// Moves frames from the queue into write_buffer_, up to write_batch_bytes and at most up to a
+/// close frame. False when there is nothing to write.
+template <class Stream>
+bool session<Stream>::fill_write_buffer() {
   write_buffer_.clear();
   batch_data_frames_ = 0;
   batch_has_close_ = false;
@@ -726,11 +750,33 @@ void session<Stream>::do_write() {
     queue_.pop_front();
     append_frame(item);
   }
-  if (write_buffer_.empty())
-    return;
-  writing_ = true;
-  asio::async_write(stream_, asio::buffer(write_buffer_),
-                    beast::bind_front_handler(&session::on_write, this->shared_from_this()));
+  return !write_buffer_.empty();
+}
+
+/// Plain TCP, open connection, data frames only: writes write_buffer_ with one non-blocking
+/// send. True when all of it went out; then there is no completion handler to wait for (an
+/// asynchronous write always completes through the io queue, a round trip's worth of locking
+/// and dispatch later). `sent` says how much went out otherwise. Close frames take the
+/// asynchronous path, where the close handshake's steps run after the read that led to them.
+template <class Stream>
+bool session<Stream>::write_at_once(std::size_t& sent) {
+  if constexpr (is_tls_v<Stream>) {
+    return false;
+  } else {
+    if (phase_ != phase::open || batch_has_close_)
+      return false;
+    error_code ec;
+    sent = raw_socket().write_some(asio::buffer(write_buffer_), ec);
+    if (ec)
+      sent = 0; // would_block, or an error the asynchronous write reports
+    return sent == write_buffer_.size();
+  }
+}
+
+template <class Stream>
+void session<Stream>::account_written() {
+  frames_written_ += batch_data_frames_;
+  queue_depth_.fetch_sub(batch_data_frames_);
 }
 
 template <class Stream>
@@ -762,8 +808,7 @@ void session<Stream>::on_write(const error_code& ec, std::size_t) {
   }
   if (ec)
     return fail(socket_failure(ec, "write"));
-  frames_written_ += batch_data_frames_;
-  queue_depth_.fetch_sub(batch_data_frames_);
+  account_written();
   if (batch_has_close_) {
     if (close_.current() == close_handshake::state::closing_by_peer) {
       close_.on_reply_written();

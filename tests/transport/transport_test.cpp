@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "transport/event_recorder.hpp"
 #include "zenws/actors/io_runtime.hpp"
@@ -80,6 +81,33 @@ TEST_CASE("text and binary messages echo over ws and wss") {
     CHECK(got[0].payload == "hello");
     CHECK(got[1].kind == zenws::frame_kind::binary);
     CHECK(got[1].payload == std::string("\x00\xff\x01", 3));
+  }
+}
+
+TEST_CASE("messages larger than the socket's send buffer go out whole, in order") {
+  // A write the socket cannot take at once goes out partly at once and the rest when the
+  // socket drains (plain TCP); small frames queued behind it keep their order.
+  for (bool tls : {false, true}) {
+    CAPTURE(tls);
+    kit::test_server server{kit::server_options::secure(tls)};
+    zenws::io_runtime io{1};
+    client c{io, config_for(server, "/echo")};
+    REQUIRE(c.events->wait_open(wait));
+    std::vector<std::string> sent;
+    for (int i = 0; i < 3; ++i) {
+      sent.push_back(std::string(std::size_t{6} << 20, static_cast<char>('a' + i)));
+      sent.push_back("small " + std::to_string(i));
+    }
+    for (const auto& m : sent)
+      REQUIRE(c.link->send(zenws::frame_kind::text, m) == zenws::errc::none);
+    REQUIRE(c.events->wait_messages(sent.size(), 4 * wait));
+    const auto got = c.events->messages();
+    REQUIRE(got.size() == sent.size());
+    for (std::size_t i = 0; i < sent.size(); ++i) {
+      CAPTURE(i);
+      CHECK(got[i].payload.size() == sent[i].size());
+      CHECK(got[i].payload == sent[i]);
+    }
   }
 }
 
