@@ -164,6 +164,9 @@ struct connection_data {
   heartbeat_monitor heartbeat{heartbeat_config{}, 1};
   std::uint64_t heartbeat_timer = 0; // token of the running heartbeat timer; 0 = none
   pending_requests<waiter> requests;
+  std::uint64_t request_timer = 0;        // token of the armed request timer; 0 = none
+  steady_time request_timer_at{};         // the deadline it is armed for
+  std::uint64_t request_timer_tokens = 0; // tokens handed out so far
   subscription_tracker subscriptions;
   latency_stats latency{1};
   fifo<bootstrap_step> bootstrap;      // steps left before ready
@@ -365,6 +368,40 @@ void fail_all_requests(self_pointer self, const std::string& detail) {
     fail_waiter(self, id, entry.waiter, why);
 }
 
+/// Keeps one timer armed for the earliest deadline of the waiting requests, instead of one per
+/// request: each timer is a wake-up of CAF's clock thread now and a message through CAF's
+/// scheduler when it fires, which at thousands of requests a second costs more than the
+/// requests themselves. A timer that fires finds what is due and arms the next one.
+void arm_request_timer(self_pointer self) {
+  auto& st = self->state;
+  const auto next = st.requests.next_deadline();
+  if (!next || (st.request_timer != 0 && st.request_timer_at <= *next))
+    return;
+  st.request_timer = ++st.request_timer_tokens;
+  st.request_timer_at = *next;
+  const auto wait = std::max(*next - now(), steady_time::duration::zero());
+  self->delayed_send(self, std::chrono::ceil<std::chrono::microseconds>(wait),
+                     request_timer_atom::value, st.request_timer);
+}
+
+void fail_bootstrap(self_pointer self, failure why);
+
+/// Ends every request whose deadline has passed with request_timeout.
+void expire_requests(self_pointer self) {
+  auto& st = self->state;
+  for (auto& [id, entry] : st.requests.take_expired(now())) {
+    const failure why{errc::request_timeout, "no response to request " + std::to_string(id), 0, 0};
+    if (entry.waiter.what == waiter::purpose::bootstrap ||
+        entry.waiter.what == waiter::purpose::restore) {
+      if (entry.waiter.what == waiter::purpose::restore)
+        st.subscriptions.on_failed(id, why);
+      fail_bootstrap(self, failure{errc::request_timeout, "bootstrap: " + why.detail, 0, 0});
+      continue;
+    }
+    fail_waiter(self, id, entry.waiter, why);
+  }
+}
+
 /// Writes a JSON-RPC request and registers its waiter. A failure when it could not be queued.
 failure issue_request(self_pointer self, json_rpc::request_id id, std::string text, waiter w,
                       milliseconds timeout, bool urgent = false) {
@@ -376,8 +413,8 @@ failure issue_request(self_pointer self, json_rpc::request_id id, std::string te
     return queue_refusal(code, *st.config);
   ++st.counters.frames_out;
   st.counters.bytes_out += size;
-  const auto token = st.requests.add(id, std::move(w), now());
-  self->delayed_send(self, timeout, request_timer_atom::value, id, *token);
+  st.requests.add(id, std::move(w), now(), timeout);
+  arm_request_timer(self);
   return {};
 }
 
@@ -1337,21 +1374,13 @@ connection_impl::behavior_type connection(self_pointer self, io_runtime* io,
             failure{errc::server_shutdown,
                     "connection lifetime of " + std::to_string(lifetime) + "ms reached", 0, 0});
       },
-      [=](request_timer_atom, std::int64_t id, std::uint64_t token) {
+      [=](request_timer_atom, std::uint64_t token) {
         auto& st = self->state;
-        auto entry = st.requests.expire(id, token);
-        if (!entry)
-          return;
-        const failure why{errc::request_timeout, "no response to request " + std::to_string(id), 0,
-                          0};
-        if (entry->waiter.what == waiter::purpose::bootstrap ||
-            entry->waiter.what == waiter::purpose::restore) {
-          if (entry->waiter.what == waiter::purpose::restore)
-            st.subscriptions.on_failed(id, why);
-          fail_bootstrap(self, failure{errc::request_timeout, "bootstrap: " + why.detail, 0, 0});
-          return;
-        }
-        fail_waiter(self, id, entry->waiter, why);
+        if (token != st.request_timer)
+          return; // replaced by a timer for an earlier deadline
+        st.request_timer = 0;
+        expire_requests(self);
+        arm_request_timer(self);
       },
   };
 }

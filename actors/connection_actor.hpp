@@ -55,7 +55,7 @@ using connection_impl =
                              caf::reacts_to<ws_closed_atom, std::uint64_t, disconnect_info>,
                              caf::reacts_to<retry_timer_atom, std::uint64_t>,
                              caf::reacts_to<heartbeat_timer_atom, std::uint64_t>,
-                             caf::reacts_to<request_timer_atom, std::int64_t, std::uint64_t>,
+                             caf::reacts_to<request_timer_atom, std::uint64_t>,
                              caf::reacts_to<release_timer_atom, std::uint64_t>,
                              caf::reacts_to<held_timer_atom, std::uint64_t>,
                              caf::reacts_to<lifetime_timer_atom, std::uint64_t>>;

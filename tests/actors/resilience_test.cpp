@@ -173,6 +173,39 @@ TEST_CASE_FIXTURE(fixture, "requests get their results, server errors and timeou
   CHECK(m->latency.samples == 1);
 }
 
+TEST_CASE_FIXTURE(fixture, "a shorter timeout sent after a longer one still ends first") {
+  // One timer serves all waiting requests: a request due earlier than the armed timer must
+  // re-arm it, or it would wait for the longer one.
+  kit::test_server server;
+  server.set_responder(kit::json_rpc_venue());
+  auto conn = spawn(fast_config(server.url("/")));
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  const caf::actor sink = self;
+  const auto start = clock_type::now();
+  auto sender = sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
+    for (const auto& [tag, timeout] :
+         {std::pair{1, caf::timespan{1500ms}}, {2, caf::timespan{50ms}}})
+      a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value, std::string{"silent"},
+                 std::string{}, timeout)
+          .then([=](zenws::rpc_response&) { a->send(sink, tag, static_cast<int>(errc::none)); },
+                [=](caf::error& err) {
+                  a->send(sink, tag, static_cast<int>(zenws::to_failure(err).code));
+                });
+    return {[](double) {}};
+  });
+  std::vector<int> order;
+  const auto first = endings(self, 1, &order);
+  const auto first_after = clock_type::now() - start;
+  const auto second = endings(self, 1, &order);
+  CHECK(order == std::vector<int>{2, 1});
+  CHECK(first_after < 1000ms); // not held until the 1.5 s request's deadline
+  REQUIRE(first.count(2) == 1);
+  CHECK(first.at(2) == errc::request_timeout);
+  REQUIRE(second.count(1) == 1);
+  CHECK(second.at(1) == errc::request_timeout);
+  self->send_exit(sender, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_FIXTURE(fixture, "a response nobody waits for goes to the handler as unmatched") {
   kit::test_server server;
   auto conn = spawn(fast_config(server.url("/")));
