@@ -20,7 +20,7 @@ int bench_command(arguments& args) {
           << "usage: zenws bench [--quick] [--runs N] [--out DIR] [--no-plots] [--clients LIST]\n"
              "Runs zenws, raw Beast, websocketpp, libwebsockets, node's ws and Python's\n"
              "websockets against one local server and prints the medians, the ratios to Beast\n"
-             "and the targets. The full run (5 runs, ~10 minutes) writes results.json,\n"
+             "and the targets. The full run (5 runs, ~5 minutes) writes results.json,\n"
              "results.md and PNG plots to docs/benchmarks (or DIR); --quick takes seconds and\n"
              "writes nothing unless --out is given.\n";
       return exit_ok;
