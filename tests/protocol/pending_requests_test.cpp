@@ -15,6 +15,7 @@ namespace {
 std::vector<json_rpc::request_id>
 ids_of(const std::vector<std::pair<json_rpc::request_id, pending_requests<int>::entry>>& entries) {
   std::vector<json_rpc::request_id> out;
+  out.reserve(entries.size());
   for (const auto& [id, e] : entries)
     out.push_back(id);
   return out;
