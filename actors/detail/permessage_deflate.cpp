@@ -114,6 +114,12 @@ permessage_deflater::permessage_deflater(const deflate_parameters& params)
 permessage_deflater::~permessage_deflater() = default;
 
 void permessage_deflater::deflate(std::string_view message, std::string& out) {
+  if (message.empty()) {
+    // RFC 7692 7.2.3.6: one 00 byte. zlib itself would write nothing here after an earlier
+    // message: a sync flush with no new input since the last one is a no-op (Z_BUF_ERROR).
+    out.push_back('\x00');
+    return;
+  }
   zlib::z_params zs;
   zs.next_in = message.data();
   zs.avail_in = message.size();

@@ -148,6 +148,28 @@ TEST_CASE("RFC 7692 7.2.3.6: an empty message deflates to 00 and back") {
   CHECK(r.out.empty());
 }
 
+TEST_CASE("an empty message between others deflates to 00, and the context carries on") {
+  // Found against node's ws and Python's websockets: after a first message, zlib's sync flush
+  // of no input wrote nothing, and the deflater threw (the io thread terminated the process).
+  for (const bool takeover : {true, false}) {
+    CAPTURE(takeover);
+    deflate_parameters params;
+    params.client_no_context_takeover = !takeover;
+    params.server_no_context_takeover = !takeover;
+    permessage_deflater deflater{params};
+    permessage_inflater inflater{params};
+    for (const std::string message : {"Hello", "", "", "Hello", "", "Hello, Hello"}) {
+      CAPTURE(message);
+      const auto compressed = deflate_message(deflater, message);
+      if (message.empty())
+        CHECK(compressed == "\x00"s);
+      const auto r = inflate_message(inflater, {compressed});
+      CHECK(r.ok);
+      CHECK(r.out == message);
+    }
+  }
+}
+
 TEST_CASE("an empty last fragment ends a compressed message") {
   permessage_inflater inflater{{}};
   const auto r = inflate_message(inflater, {hello_compressed, ""});

@@ -1,0 +1,220 @@
+// The transport against WebSocket servers we did not write: Python's websockets and node's ws
+// (Debian's packages), each started on 127.0.0.1 in a child process
+// (tests/interop/servers/). Real sockets, their frames, their close handshakes.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "interop/server_process.hpp"
+#include "transport/event_recorder.hpp"
+#include "zenws/actors/io_runtime.hpp"
+#include "zenws/actors/transport.hpp"
+
+using namespace std::chrono_literals;
+using zenws::frame_kind;
+using zenws::test::event_recorder;
+using zenws::test::server_process;
+
+namespace {
+
+constexpr auto patience = 10s;
+
+/// An independent server: how to start it.
+struct server_kind {
+  const char* name;
+  std::vector<std::string> argv;
+};
+
+std::vector<server_kind> servers(bool compression = true) {
+  const std::string dir = ZENWS_INTEROP_SERVERS;
+  auto python = std::vector<std::string>{"/usr/bin/python3", dir + "/python_websockets_server.py"};
+  auto node = std::vector<std::string>{ZENWS_NODE, dir + "/node_ws_server.js"};
+  if (!compression) {
+    python.emplace_back("--no-compression");
+    node.emplace_back("--no-compression");
+  }
+  return {{"python-websockets", python}, {"node-ws", node}};
+}
+
+/// One transport to a server, with its recorder.
+struct client {
+  client(zenws::io_runtime& io, const zenws::connection_config& cfg) {
+    auto url = zenws::parse_url(cfg.url).url;
+    REQUIRE(url);
+    events = std::make_shared<event_recorder>();
+    link = zenws::transport::create(io, cfg, *url, events);
+    link->start();
+  }
+  ~client() { link->abort(); }
+
+  /// Sends `text` and waits for the message it makes the server send.
+  std::string ask(const std::string& text) {
+    const auto before = events->messages().size();
+    REQUIRE(link->send(frame_kind::text, text) == zenws::errc::none);
+    REQUIRE(events->wait_messages(before + 1, patience));
+    return events->messages()[before].payload;
+  }
+
+  std::shared_ptr<event_recorder> events;
+  std::shared_ptr<zenws::transport> link;
+};
+
+zenws::connection_config config_for(const server_process& server) {
+  zenws::connection_config cfg;
+  cfg.url = server.url();
+  cfg.max_message_size = std::size_t{64} << 20;
+  return cfg;
+}
+
+std::string pattern(std::size_t size, unsigned seed) {
+  std::string out(size, '\0');
+  for (std::size_t i = 0; i < size; ++i)
+    out[i] = static_cast<char>('a' + (i * 7 + seed) % 26);
+  return out;
+}
+
+std::string random_bytes(std::size_t size, unsigned seed) {
+  std::string out(size, '\0');
+  std::uint32_t x = seed * 2654435761U + 1;
+  for (auto& c : out) {
+    x ^= x << 13U;
+    x ^= x >> 17U;
+    x ^= x << 5U;
+    c = static_cast<char>(x & 0xffU);
+  }
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("interop: text and binary messages echo, small and several MiB") {
+  for (const bool compression : {false, true}) {
+    for (const auto& kind : servers(compression)) {
+      CAPTURE(kind.name);
+      CAPTURE(compression);
+      server_process server{kind.argv};
+      zenws::io_runtime io{1};
+      auto cfg = config_for(server);
+      cfg.compression.enabled = compression;
+      client c{io, cfg};
+      const auto opened = c.events->wait_open(patience);
+      REQUIRE(opened);
+      CHECK(opened->status == 101);
+      CHECK(opened->compression == compression);
+      const std::vector<std::pair<frame_kind, std::string>> sent{
+          {frame_kind::text, "hello"},
+          {frame_kind::binary, std::string("\x00\xff\x01", 3)},
+          {frame_kind::text, ""},
+          {frame_kind::binary, ""},
+          {frame_kind::text, pattern(std::size_t{5} << 20, 1)},
+          {frame_kind::binary, random_bytes(std::size_t{3} << 20, 2)},
+          {frame_kind::text, "after the big ones"},
+      };
+      for (const auto& [kind_of, payload] : sent)
+        REQUIRE(c.link->send(kind_of, payload) == zenws::errc::none);
+      REQUIRE(c.events->wait_messages(sent.size(), 3 * patience));
+      const auto got = c.events->messages();
+      REQUIRE(got.size() == sent.size());
+      for (std::size_t i = 0; i < sent.size(); ++i) {
+        CAPTURE(i);
+        CHECK(got[i].kind == sent[i].first);
+        CHECK(got[i].payload.size() == sent[i].second.size());
+        CHECK(got[i].payload == sent[i].second);
+      }
+      CHECK(c.ask("!compression") == (compression ? "deflate" : "none"));
+    }
+  }
+}
+
+TEST_CASE("interop: a message the server sends in fragments arrives whole") {
+  for (const auto& kind : servers()) {
+    CAPTURE(kind.name);
+    server_process server{kind.argv};
+    zenws::io_runtime io{1};
+    client c{io, config_for(server)};
+    REQUIRE(c.events->wait_open(patience));
+    CHECK(c.ask("!fragments 4 one message in four fragments") == "one message in four fragments");
+    const auto big = pattern(200000, 3);
+    CHECK(c.ask("!fragments 50 " + big) == big);
+    CHECK(c.ask("still in step") == "still in step");
+  }
+}
+
+TEST_CASE("interop: the server's pings are answered with its payload") {
+  for (const auto& kind : servers()) {
+    CAPTURE(kind.name);
+    server_process server{kind.argv};
+    zenws::io_runtime io{1};
+    client c{io, config_for(server)};
+    REQUIRE(c.events->wait_open(patience));
+    // The server replies only once it has our pong.
+    CHECK(c.ask("!ping are you there") == "pong are you there");
+    CHECK(c.ask("!ping ") == "pong ");
+    const auto pings = c.events->pings();
+    REQUIRE(pings.size() == 2);
+    CHECK(pings[0] == "are you there");
+    CHECK(pings[1].empty());
+  }
+}
+
+TEST_CASE("interop: a close started by the server reports its code and reason") {
+  const std::vector<std::pair<int, std::string>> closes{
+      {1000, "done"}, {1001, "going away"}, {3000, ""}, {4999, "app specific"}};
+  for (const auto& kind : servers()) {
+    for (const auto& close : closes) {
+      const int code = close.first; // not a structured binding: CAPTURE captures it in a lambda
+      const std::string& reason = close.second;
+      CAPTURE(kind.name);
+      CAPTURE(code);
+      server_process server{kind.argv};
+      zenws::io_runtime io{1};
+      client c{io, config_for(server)};
+      REQUIRE(c.events->wait_open(patience));
+      REQUIRE(c.link->send(frame_kind::text, "!close " + std::to_string(code) + " " + reason) ==
+              zenws::errc::none);
+      const auto closed = c.events->wait_closed(patience);
+      REQUIRE(closed);
+      CHECK(closed->initiator == zenws::close_initiator::remote);
+      CHECK(closed->code == code);
+      CHECK(closed->reason == reason);
+      CHECK_FALSE(closed->error);
+      CHECK(closed->was_open);
+    }
+  }
+}
+
+TEST_CASE("interop: subprotocol negotiation") {
+  for (const auto& kind : servers()) {
+    CAPTURE(kind.name);
+    server_process server{kind.argv};
+    zenws::io_runtime io{1};
+    {
+      auto cfg = config_for(server);
+      cfg.subprotocols = {"unknown.proto", "zenws.v1"};
+      client c{io, cfg};
+      const auto opened = c.events->wait_open(patience);
+      REQUIRE(opened);
+      CHECK(opened->subprotocol == "zenws.v1");
+      CHECK(c.ask("!subprotocol") == "zenws.v1");
+    }
+    {
+      auto cfg = config_for(server);
+      cfg.subprotocols = {"zenws.v2"};
+      client c{io, cfg};
+      const auto opened = c.events->wait_open(patience);
+      REQUIRE(opened);
+      CHECK(opened->subprotocol == "zenws.v2");
+    }
+    {
+      client c{io, config_for(server)}; // none offered: none chosen
+      const auto opened = c.events->wait_open(patience);
+      REQUIRE(opened);
+      CHECK(opened->subprotocol.empty());
+      CHECK(c.ask("!subprotocol") == "none");
+    }
+  }
+}
