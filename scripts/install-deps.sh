@@ -13,8 +13,9 @@ packages=(
   g++ cmake ninja-build make pkg-config git ca-certificates
   # libraries
   libcaf-dev libboost1.81-dev libssl-dev openssl rapidjson-dev doctest-dev
-  # tools the tests use
-  python3 procps
+  # tools the tests use; the interop tests' independent servers (tests/interop/): Python's
+  # websockets, node's ws and the libwebsockets test server
+  python3 procps python3-websockets nodejs node-ws libwebsockets-test-server
   # the peers and tools of the benchmarks (bench/run_bench.py): websocketpp and libwebsockets
   # clients, node's ws and Python's websockets, gnuplot for the plots
   libwebsocketpp-dev libwebsockets-dev nodejs node-ws python3-websockets gnuplot-nox

@@ -512,8 +512,18 @@ void session<Stream>::on_upgrade_reply(const error_code& ec, std::size_t) {
   if (phase_ != phase::upgrading)
     return;
   // A refusal may come with a body cut short by the server closing; the status still counts.
-  if (ec && !http_reply_->is_header_done())
-    return fail(socket_failure(ec, "upgrade response"));
+  if (ec && !http_reply_->is_header_done()) {
+    auto why = socket_failure(ec, "upgrade response");
+    if (ec == http::error::end_of_stream || ec == asio::error::eof ||
+        ec == asio::error::connection_reset)
+      why.detail = authority_for_errors() +
+                   " closed the connection before answering the upgrade "
+                   "request for " +
+                   url_.target + " (" + ec.message() +
+                   "); some servers do this "
+                   "for a path, subprotocol or header they do not accept";
+    return fail(why);
+  }
   const auto& res = http_reply_->get();
   upgrade_reply reply;
   reply.status = res.result_int();

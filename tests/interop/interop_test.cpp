@@ -1,6 +1,7 @@
-// The transport against WebSocket servers we did not write: Python's websockets and node's ws
-// (Debian's packages), each started on 127.0.0.1 in a child process
-// (tests/interop/servers/). Real sockets, their frames, their close handshakes.
+// The transport against WebSocket servers we did not write: Python's websockets, node's ws and
+// the libwebsockets test server (Debian's packages), each started on 127.0.0.1 in a child
+// process (tests/interop/servers/ holds the scripts of the first two). Real sockets, their
+// frames, their close handshakes.
 
 #include <doctest/doctest.h>
 
@@ -216,5 +217,68 @@ TEST_CASE("interop: subprotocol negotiation") {
       CHECK(opened->subprotocol.empty());
       CHECK(c.ask("!subprotocol") == "none");
     }
+  }
+}
+
+TEST_CASE("interop: the libwebsockets test server's protocols") {
+  const auto port = server_process::free_port();
+  server_process server{{ZENWS_LWS_TEST_SERVER, "--port=" + std::to_string(port), "-d", "1"}, port};
+  zenws::io_runtime io{1};
+  SUBCASE("dumb-increment-protocol: its counter, a reset, and its close on request") {
+    auto cfg = config_for(server);
+    cfg.subprotocols = {"dumb-increment-protocol"};
+    client c{io, cfg};
+    const auto opened = c.events->wait_open(patience);
+    REQUIRE(opened);
+    CHECK(opened->subprotocol == "dumb-increment-protocol");
+    REQUIRE(c.events->wait_messages(3, patience)); // it counts every 50 ms from 0
+    auto got = c.events->messages();
+    CHECK(got[0].payload == "0");
+    CHECK(got[1].payload == "1");
+    CHECK(got[2].payload == "2");
+    REQUIRE(c.link->send(frame_kind::text, "reset\n") == zenws::errc::none);
+    // After the reset the count starts again: some message after it is "0" again.
+    const auto before = c.events->messages().size();
+    REQUIRE(c.events->wait_messages(before + 3, patience));
+    got = c.events->messages();
+    bool restarted = false;
+    for (auto i = before; i < got.size(); ++i)
+      restarted = restarted || got[i].payload == "0";
+    CHECK(restarted);
+    REQUIRE(c.link->send(frame_kind::text, "closeme\n") == zenws::errc::none);
+    const auto closed = c.events->wait_closed(patience);
+    REQUIRE(closed);
+    CHECK(closed->initiator == zenws::close_initiator::remote);
+    CHECK(closed->code == 1001);
+    CHECK(closed->reason == "seeya");
+    CHECK_FALSE(closed->error);
+  }
+  SUBCASE("lws-mirror-protocol: what one client sends reaches every client") {
+    auto cfg = config_for(server);
+    cfg.subprotocols = {"lws-mirror-protocol"};
+    client first{io, cfg};
+    client second{io, cfg};
+    REQUIRE(first.events->wait_open(patience));
+    REQUIRE(second.events->wait_open(patience));
+    REQUIRE(first.link->send(frame_kind::text, "hello mirror") == zenws::errc::none);
+    REQUIRE(first.events->wait_messages(1, patience));
+    REQUIRE(second.events->wait_messages(1, patience));
+    CHECK(first.events->messages()[0].payload == "hello mirror");
+    CHECK(second.events->messages()[0].payload == "hello mirror");
+    CHECK(first.ask("and back") == "and back");
+  }
+  SUBCASE("no common subprotocol: the server refuses the upgrade, and we say so") {
+    auto cfg = config_for(server);
+    cfg.subprotocols = {"not-offered-by-the-server"};
+    client c{io, cfg};
+    CHECK_FALSE(c.events->wait_open(patience));
+    const auto closed = c.events->wait_closed(patience);
+    REQUIRE(closed);
+    CHECK_FALSE(closed->was_open);
+    // It closes the TCP connection without an HTTP answer: not a refusal we can read, so a
+    // dropped connection (retried by the policy) that says what happened.
+    CHECK(closed->error.code == zenws::errc::connection_lost);
+    CHECK(closed->error.detail.find("closed the connection before answering the upgrade") !=
+          std::string::npos);
   }
 }
