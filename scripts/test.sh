@@ -21,7 +21,8 @@ if [ -z "${ZENWS_SKIP_SANITIZERS:-}" ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZENWS_SANITIZE=address,undefined \
         -DZENWS_BUILD_APPS=OFF -DZENWS_BUILD_BENCH=OFF -DZENWS_WERROR=ON
   suites=(protocol_tests codec_tests resilience_tests rate_limit_tests transport_tests actor_tests
-          supervision_tests pool_tests adapter_tests testing_tests interop_tests)
+          supervision_tests pool_tests adapter_tests testing_tests interop_tests
+          conformance_tests)
   cmake --build build-asan -j "$jobs" --target "${suites[@]}"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
