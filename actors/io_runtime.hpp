@@ -30,8 +30,8 @@ public:
   /// receiving a frame, and the actors it messages in turn, such as its handler) runs on that
   /// io thread right after the io handler, instead of waiting for a CAF worker to wake up: a
   /// round trip stays on one thread. The io thread gives them at most 64 turns of CAF's
-  /// max-throughput messages each per io event; what is left then goes to CAF's scheduler. Handlers must not block either way; pass
-  /// false to keep every actor on CAF's workers.
+  /// max-throughput messages each per io event; what is left then goes to CAF's scheduler. Handlers
+  /// must not block either way; pass false to keep every actor on CAF's workers.
   explicit io_runtime(std::size_t threads = 1, bool run_actors_inline = true);
 
   /// Stops and joins the threads (see stop()).

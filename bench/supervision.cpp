@@ -197,12 +197,12 @@ caf::behavior rtt_driver(caf::event_based_actor* self, const caf::actor& target,
     };
     auto failed = [=](caf::error&) { fail("zenws: a request failed"); };
     if (balanced)
-      self->request(target, caf::infinite, zenws::request_balanced_atom::value, std::string{"public/get_time"},
-                    std::string{}, caf::timespan{2s})
+      self->request(target, caf::infinite, zenws::request_balanced_atom::value,
+                    std::string{"public/get_time"}, std::string{}, caf::timespan{2s})
           .then(answered, failed);
     else
-      self->request(target, caf::infinite, zenws::request_atom::value, std::string{"public/get_time"},
-                    std::string{}, caf::timespan{2s})
+      self->request(target, caf::infinite, zenws::request_atom::value,
+                    std::string{"public/get_time"}, std::string{}, caf::timespan{2s})
           .then(answered, failed);
   };
   (*next)();

@@ -516,12 +516,9 @@ void session<Stream>::on_upgrade_reply(const error_code& ec, std::size_t) {
     auto why = socket_failure(ec, "upgrade response");
     if (ec == http::error::end_of_stream || ec == asio::error::eof ||
         ec == asio::error::connection_reset)
-      why.detail = authority_for_errors() +
-                   " closed the connection before answering the upgrade "
-                   "request for " +
-                   url_.target + " (" + ec.message() +
-                   "); some servers do this "
-                   "for a path, subprotocol or header they do not accept";
+      why.detail = authority_for_errors() + " closed the connection before answering the " +
+                   "upgrade request for " + url_.target + " (" + ec.message() + "); some " +
+                   "servers do this for a path, subprotocol or header they do not accept";
     return fail(why);
   }
   const auto& res = http_reply_->get();
@@ -734,14 +731,13 @@ void session<Stream>::enqueue(outbound item, bool urgent) {
 template <class Stream>
 void session<Stream>::do_write() {
   while (fill_write_buffer()) {
-    writing_ = true;
     std::size_t sent = 0;
     if (write_at_once(sent)) {
-      writing_ = false;
       account_written();
       continue;
     }
     // The rest when the socket can take it; a write error shows up there too, in on_write.
+    writing_ = true;
     asio::async_write(stream_, asio::buffer(write_buffer_) + sent,
                       beast::bind_front_handler(&session::on_write, this->shared_from_this()));
     return;

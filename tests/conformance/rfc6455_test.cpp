@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "transport/event_recorder.hpp"
+#include "transport/transport_client.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/transport.hpp"
 #include "zenws/testing/test_server.hpp"
 
 using namespace std::chrono_literals;
 using zenws::errc;
-using zenws::test::event_recorder;
+using zenws::test::transport_client;
 namespace kit = zenws::testing;
 
 namespace {
@@ -71,11 +71,9 @@ void run(const conformance_case& c) {
   zenws::connection_config cfg;
   cfg.url = server.url("/");
   cfg.max_message_size = 1 << 20;
-  auto url = zenws::parse_url(cfg.url).url;
-  REQUIRE(url);
-  auto events = std::make_shared<event_recorder>();
-  auto link = zenws::transport::create(io, cfg, *url, events);
-  link->start();
+  transport_client client{io, cfg};
+  const auto& events = client.events;
+  const auto& link = client.link;
   REQUIRE(events->wait_open(patience));
   const auto session = server.wait_for_sessions(1, patience);
   REQUIRE(session);
@@ -92,7 +90,6 @@ void run(const conformance_case& c) {
     CHECK(end->close_frame);
     CHECK(end->code == c.expect.close_code);
     CHECK(events->messages().size() == c.expect.messages.size());
-    link->abort();
     return;
   }
   for (const auto& payload : c.expect.pongs)
@@ -108,7 +105,6 @@ void run(const conformance_case& c) {
   }
   CHECK(got.back().payload == "still open");
   CHECK(events->closed_count() == 0);
-  link->abort();
 }
 
 expectation delivers(std::vector<std::string> messages, std::vector<std::string> pongs = {}) {
@@ -236,9 +232,8 @@ TEST_CASE("RFC 6455 5.5.1, 7.4: close codes and reasons from the server") {
     zenws::io_runtime io{1};
     zenws::connection_config cfg;
     cfg.url = server.url("/");
-    auto events = std::make_shared<event_recorder>();
-    auto link = zenws::transport::create(io, cfg, *zenws::parse_url(cfg.url).url, events);
-    link->start();
+    transport_client client{io, cfg};
+    const auto& events = client.events;
     REQUIRE(events->wait_open(patience));
     const auto session = server.wait_for_sessions(1, patience);
     server.send_raw(*session, frame(0x88, close_payload(code, "why")));

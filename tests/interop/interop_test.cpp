@@ -11,13 +11,12 @@
 #include <vector>
 
 #include "interop/server_process.hpp"
-#include "transport/event_recorder.hpp"
+#include "transport/transport_client.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/transport.hpp"
 
 using namespace std::chrono_literals;
 using zenws::frame_kind;
-using zenws::test::event_recorder;
 using zenws::test::server_process;
 
 namespace {
@@ -41,27 +40,10 @@ std::vector<server_kind> servers(bool compression = true) {
   return {{"python-websockets", python}, {"node-ws", node}};
 }
 
-/// One transport to a server, with its recorder.
-struct client {
-  client(zenws::io_runtime& io, const zenws::connection_config& cfg) {
-    auto url = zenws::parse_url(cfg.url).url;
-    REQUIRE(url);
-    events = std::make_shared<event_recorder>();
-    link = zenws::transport::create(io, cfg, *url, events);
-    link->start();
-  }
-  ~client() { link->abort(); }
-
-  /// Sends `text` and waits for the message it makes the server send.
-  std::string ask(const std::string& text) {
-    const auto before = events->messages().size();
-    REQUIRE(link->send(frame_kind::text, text) == zenws::errc::none);
-    REQUIRE(events->wait_messages(before + 1, patience));
-    return events->messages()[before].payload;
-  }
-
-  std::shared_ptr<event_recorder> events;
-  std::shared_ptr<zenws::transport> link;
+/// One transport to a server; ask() waits `patience` for the answer.
+struct client : zenws::test::transport_client {
+  client(zenws::io_runtime& io, const zenws::connection_config& cfg) : transport_client(io, cfg) {}
+  std::string ask(const std::string& text) { return transport_client::ask(text, patience); }
 };
 
 zenws::connection_config config_for(const server_process& server) {

@@ -10,33 +10,19 @@
 #include <thread>
 #include <vector>
 
-#include "transport/event_recorder.hpp"
+#include "transport/transport_client.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/transport.hpp"
 #include "zenws/testing/test_server.hpp"
 
 using namespace std::chrono_literals;
-using zenws::test::event_recorder;
 namespace kit = zenws::testing;
 
 namespace {
 
 constexpr auto wait = 5s;
 
-/// One transport to a test server, with its recorder.
-struct client {
-  client(zenws::io_runtime& io, zenws::connection_config cfg) {
-    auto url = zenws::parse_url(cfg.url).url;
-    REQUIRE(url);
-    events = std::make_shared<event_recorder>();
-    link = zenws::transport::create(io, cfg, *url, events);
-    link->start();
-  }
-  ~client() { link->abort(); }
-
-  std::shared_ptr<event_recorder> events;
-  std::shared_ptr<zenws::transport> link;
-};
+using client = zenws::test::transport_client;
 
 zenws::connection_config config_for(const kit::test_server& server,
                                     const std::string& target = "/") {
@@ -290,7 +276,7 @@ TEST_CASE("the write queue depth is visible and bounded") {
   REQUIRE(c.events->wait_open(wait));
   const auto session = server.wait_for_sessions(1, wait);
   server.stall(*session); // nothing is read: the socket buffers fill, then our queue
-  const std::string chunk(256 * 1024, 'q');
+  const std::string chunk(std::size_t{256} * 1024, 'q');
   int accepted = 0;
   zenws::errc refused = zenws::errc::none;
   for (int i = 0; i < 200 && refused == zenws::errc::none; ++i) {
@@ -316,7 +302,7 @@ TEST_CASE("an aborted transport reports nothing more") {
 }
 
 TEST_CASE("an urgent frame overtakes data frames still waiting to be written") {
-  const std::string chunk(64 * 1024, 'd');
+  const std::string chunk(std::size_t{64} * 1024, 'd');
   constexpr int backlog = 100;
   // Whether data frames are still waiting when the urgent ones are queued depends on how fast
   // the socket takes them (a write the socket has room for goes out at once), so the scenario
