@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "zenws/protocol/utf8.hpp"
+
 namespace zenws::json_rpc {
 
 namespace {
@@ -46,6 +48,13 @@ void read_error(const rapidjson::Value& error, message& out) {
 failure check_params(std::string_view params) {
   if (params.empty())
     return {};
+  // RapidJSON stops at a NUL byte as at the end of the text, so "{}\0junk" would pass and go
+  // out verbatim. JSON has no raw NUL (it is written \u0000 in strings).
+  if (const auto nul = params.find('\0'); nul != std::string_view::npos)
+    return {errc::bad_json, "params hold a NUL byte at offset " + std::to_string(nul), 0, 0};
+  // A text frame that is not UTF-8 makes the server fail the whole connection (RFC 6455 8.1).
+  if (!is_valid_utf8(params))
+    return {errc::bad_json, "params are not UTF-8 (JSON text and text frames must be)", 0, 0};
   rapidjson::Document doc;
   doc.Parse(params.data(), params.size());
   if (doc.HasParseError())

@@ -19,8 +19,8 @@ namespace zenws::json_rpc {
 /// Request ids are assigned by the connection actor: positive, increasing integers.
 using request_id = std::int64_t;
 
-/// Empty when `params` can be a request's params: "" (omitted), or the JSON text of one object or
-/// one array. Otherwise a bad_json failure saying what is wrong.
+/// Empty when `params` can be a request's params: "" (omitted), or the UTF-8 JSON text of one
+/// object or one array, without NUL bytes. Otherwise a bad_json failure saying what is wrong.
 failure check_params(std::string_view params);
 
 /// `{"jsonrpc":"2.0","id":<id>,"method":<method>,"params":<params>}`; params "" omits the member,

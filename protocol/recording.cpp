@@ -106,10 +106,28 @@ std::string_view view(const rapidjson::Value& v) {
   return {v.GetString(), v.GetStringLength()};
 }
 
+/// Bybit's auth op carries its key and signature as a bare list: {"op":"auth","args":[key,
+/// expires, signature]}. Replaces the list's strings; true when it did.
+bool redact_auth_args(rapidjson::Value& v) {
+  const auto op = v.FindMember("op");
+  const auto args = v.FindMember("args");
+  if (op == v.MemberEnd() || !op->value.IsString() || view(op->value) != "auth" ||
+      args == v.MemberEnd() || !args->value.IsArray())
+    return false;
+  bool changed = false;
+  for (auto& element : args->value.GetArray())
+    if (element.IsString()) {
+      element.SetString(rapidjson::StringRef("[REDACTED]"));
+      changed = true;
+    }
+  return changed;
+}
+
 /// Replaces the string values of secret fields below `v`; true when it replaced any.
 bool redact(rapidjson::Value& v, rapidjson::Document::AllocatorType& alloc) {
   bool changed = false;
   if (v.IsObject()) {
+    changed = redact_auth_args(v);
     for (auto& member : v.GetObject()) {
       if (member.value.IsString() && is_secret_field(view(member.name))) {
         member.value.SetString(rapidjson::StringRef("[REDACTED]")); // static: no copy
@@ -161,6 +179,10 @@ std::optional<wall_time> parse_timestamp(std::string_view text) {
   const auto s = digits(text, 17, 2);
   if (!y || !mo || !d || !h || !mi || !s || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
       text[13] != ':' || text[16] != ':')
+    return std::nullopt;
+  // The clock counts nanoseconds in 64 bits: years past 2261 do not fit, and a recording
+  // older than the Unix epoch is not one.
+  if (*y < 1970 || *y > 2261)
     return std::nullopt;
   if (*mo < 1 || *mo > 12 || *d < 1 || *d > days_in_month(*y, *mo) || *h > 23 || *mi > 59 ||
       *s > 59)
@@ -267,9 +289,9 @@ parsed_line parse_jsonl(std::string_view line) {
 }
 
 bool is_secret_field(std::string_view name) {
-  constexpr std::array<std::string_view, 8> secrets = {
-      "access_token", "refresh_token", "client_secret", "signature",
-      "password",     "apikey",        "api_key",       "secret"};
+  constexpr std::array<std::string_view, 10> secrets = {
+      "access_token", "refresh_token", "client_secret", "signature", "sign",
+      "password",     "passphrase",    "apikey",        "api_key",   "secret"};
   std::string lower(name);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });

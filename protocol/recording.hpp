@@ -42,7 +42,8 @@ struct record_entry {
 /// "2026-01-20T15:30:45.123456Z": UTC, microseconds (finer digits are dropped).
 std::string format_timestamp(wall_time t);
 
-/// Parses format_timestamp's form; 0 to 9 fraction digits are accepted. nullopt when invalid.
+/// Parses format_timestamp's form; 0 to 9 fraction digits are accepted, years 1970 to 2261 (what
+/// the system clock holds). nullopt when invalid.
 std::optional<wall_time> parse_timestamp(std::string_view text);
 
 /// The entry as one line, without the newline.
@@ -57,11 +58,13 @@ struct parsed_line {
 parsed_line parse_jsonl(std::string_view line);
 
 /// The JSON field names whose string values are secrets: access_token, refresh_token,
-/// client_secret, signature, password, apiKey / api_key, secret (case-insensitive).
+/// client_secret, signature, sign, password, passphrase, apiKey / api_key, secret
+/// (case-insensitive).
 bool is_secret_field(std::string_view name);
 
 /// `text` with the value of every secret field replaced by "[REDACTED]", at any depth, when it
-/// is JSON; unchanged (byte for byte) when it is not JSON or holds no secret.
+/// is JSON, and the strings of an auth op's args list (Bybit's {"op":"auth","args":[key,
+/// expires, signature]}); unchanged (byte for byte) when it is not JSON or holds no secret.
 std::string redact_secrets(std::string_view text);
 
 /// What a recording holds.

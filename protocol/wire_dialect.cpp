@@ -1,8 +1,10 @@
 #include "zenws/protocol/wire_dialect.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "zenws/protocol/substring.hpp"
+#include "zenws/protocol/utf8.hpp"
 
 namespace zenws {
 
@@ -38,7 +40,9 @@ std::string json_string_list(const std::vector<std::string>& items) {
 
 // -- dialect defaults -----------------------------------------------------------------------------
 
-failure wire_dialect::check_request(std::string_view, std::string_view params) const {
+failure wire_dialect::check_request(std::string_view method, std::string_view params) const {
+  if (!is_valid_utf8(method))
+    return {errc::bad_json, "the method name is not UTF-8", 0, 0};
   return json_rpc::check_params(params);
 }
 
@@ -83,9 +87,17 @@ std::string json_rpc_dialect::subscription_method(subscription_op op) const {
 
 std::vector<std::string> json_rpc_dialect::confirmed(const inbound& answer,
                                                      const std::vector<std::string>& requested) {
-  if (auto listed = json_rpc::string_array(answer.result))
-    return std::move(*listed);
-  return requested;
+  const auto listed = json_rpc::string_array(answer.result);
+  if (!listed)
+    return requested;
+  // Only what we asked for: a channel the server names on its own would otherwise be held and
+  // restored after every reconnect (found by fuzz_dialects).
+  std::vector<std::string> out;
+  for (const auto& channel : requested)
+    if (std::find(listed->begin(), listed->end(), channel) != listed->end() &&
+        std::find(out.begin(), out.end(), channel) == out.end())
+      out.push_back(channel);
+  return out;
 }
 
 std::shared_ptr<const wire_dialect> default_dialect() {

@@ -100,9 +100,9 @@ struct json_rpc_dialect_options {
   bool jsonrpc_member = true;
 };
 
-/// JSON-RPC 2.0 (Deribit by default). A successful subscription answer confirms the channels
-/// its result lists when it is a list of strings (Deribit lists what it accepted), else all of
-/// them (Binance answers null).
+/// JSON-RPC 2.0 (Deribit by default). A successful subscription answer confirms the requested
+/// channels its result lists when it is a list of strings (Deribit lists what it accepted;
+/// names we did not request are ignored), else all of them (Binance answers null).
 class json_rpc_dialect : public wire_dialect {
 public:
   explicit json_rpc_dialect(json_rpc_dialect_options options = {});

@@ -9,8 +9,8 @@
 set -euo pipefail
 
 packages=(
-  # toolchain
-  g++ cmake ninja-build make pkg-config git ca-certificates
+  # toolchain; clang and its runtimes (libFuzzer) build the fuzz targets (scripts/fuzz.sh)
+  g++ cmake ninja-build make pkg-config git ca-certificates clang-14 libclang-rt-14-dev
   # libraries
   libcaf-dev libboost1.81-dev libssl-dev openssl rapidjson-dev doctest-dev
   # tools the tests use; the interop tests' independent servers (tests/interop/): Python's

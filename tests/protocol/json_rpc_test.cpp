@@ -34,6 +34,21 @@ TEST_CASE("check_params accepts objects, arrays and nothing, refuses the rest sp
   CHECK(broken.detail.find("offset 5") != std::string::npos);
 }
 
+// Found by fuzz_json_rpc: RapidJSON reads a NUL byte as the end of the text, so params with
+// bytes after a NUL passed and went out verbatim.
+TEST_CASE("check_params refuses NUL bytes and text that is not UTF-8") {
+  using namespace std::string_literals;
+  const auto nul = rpc::check_params("{}\0\0junk"s);
+  CHECK(nul.code == errc::bad_json);
+  CHECK(nul.detail == "params hold a NUL byte at offset 2");
+  CHECK(rpc::check_params("[\"a\0b\"]"s).code == errc::bad_json);
+  CHECK_FALSE(rpc::check_params(R"(["a\u0000b"])")); // escaped, as JSON writes it
+  const auto latin1 = rpc::check_params("[\"caf\xe9\"]");
+  CHECK(latin1.code == errc::bad_json);
+  CHECK(latin1.detail == "params are not UTF-8 (JSON text and text frames must be)");
+  CHECK_FALSE(rpc::check_params("[\"caf\xc3\xa9\"]"));
+}
+
 TEST_CASE("a Deribit response carries its id and the result as JSON text") {
   const auto m = rpc::classify(
       R"({"jsonrpc":"2.0","id":42,"result":["book.BTC-PERPETUAL.raw"],"usIn":1,"usOut":2,"usDiff":1,"testnet":true})");

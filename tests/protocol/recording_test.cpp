@@ -31,8 +31,13 @@ TEST_CASE("timestamps are ISO-8601 UTC with microseconds, both ways") {
   for (const char* bad :
        {"", "2026-01-20", "2026-01-20T15:30:45.123456", "2026-13-01T00:00:00Z",
         "2025-02-29T00:00:00Z", "2026-01-20 15:30:45Z", "2026-01-20T24:00:00Z",
-        "2026-01-20T15:30:45.Z", "2026-01-20T15:30:45.1234567890Z", "2026-01-20T15:30:45ZZ"})
+        "2026-01-20T15:30:45.Z", "2026-01-20T15:30:45.1234567890Z", "2026-01-20T15:30:45ZZ",
+        // outside what the system clock's nanoseconds hold (found by fuzz_recording: 1013
+        // overflowed the conversion)
+        "1013-01-20T15:30:45Z", "1969-12-31T23:59:59Z", "2262-01-01T00:00:00Z"})
     CHECK_MESSAGE(!zenws::parse_timestamp(bad), bad);
+  CHECK(zenws::parse_timestamp("1970-01-01T00:00:00Z") == zenws::wall_time{});
+  CHECK(zenws::parse_timestamp("2261-12-31T23:59:59.999999Z"));
 }
 
 TEST_CASE("entries are written as ZenWebsocket writes them") {
@@ -97,6 +102,16 @@ TEST_CASE("secrets are redacted at any depth, other text is left byte for byte")
       R"({"method":"order.place","params":[{"apiKey":"K","signature":"S","symbol":"BTCUSDT"}]})");
   CHECK(binance == R"({"method":"order.place","params":[{"apiKey":"[REDACTED]",)"
                    R"("signature":"[REDACTED]","symbol":"BTCUSDT"}]})");
+  const auto okx = zenws::redact_secrets(
+      R"({"id":"1","op":"login","args":[{"apiKey":"K","passphrase":"P","timestamp":"1",)"
+      R"("sign":"S"}]})");
+  CHECK(okx == R"({"id":"1","op":"login","args":[{"apiKey":"[REDACTED]",)"
+               R"("passphrase":"[REDACTED]","timestamp":"1","sign":"[REDACTED]"}]})");
+  const auto bybit =
+      zenws::redact_secrets(R"({"req_id":"3","op":"auth","args":["K",1662350400000,"S"]})");
+  CHECK(bybit == R"({"req_id":"3","op":"auth","args":["[REDACTED]",1662350400000,"[REDACTED]"]})");
+  const std::string subscribe = R"({"req_id":"4","op":"subscribe","args":["orderbook.1.BTCUSDT"]})";
+  CHECK(zenws::redact_secrets(subscribe) == subscribe);
   const std::string spaced = R"({ "id" : 1, "result" : "ok" })";
   CHECK(zenws::redact_secrets(spaced) == spaced); // nothing secret: untouched, spaces and all
   CHECK(zenws::redact_secrets("access_token=abc") == "access_token=abc"); // not JSON

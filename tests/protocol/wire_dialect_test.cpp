@@ -37,6 +37,9 @@ TEST_CASE("confirmed channels: a listed result, else everything requested") {
   CHECK(deribit.confirmed(deribit.read(R"({"id":1,"result":["a","c"]})"), requested) ==
         strings{"a", "c"});
   CHECK(deribit.confirmed(deribit.read(R"({"id":1,"result":null})"), requested) == requested);
+  // Names we did not ask for, and repeats, confirm nothing more (found by fuzz_dialects).
+  CHECK(deribit.confirmed(deribit.read(R"({"id":1,"result":["x","c","a","c"]})"), requested) ==
+        strings{"a", "c"});
 }
 
 TEST_CASE("only frames naming an id are worth reading, params are checked as JSON") {
@@ -45,6 +48,7 @@ TEST_CASE("only frames naming an id are worth reading, params are checked as JSO
   CHECK_FALSE(d.worth_reading(R"({"method":"subscription","params":{}})"));
   CHECK(d.check_request("m", "{").code == errc::bad_json);
   CHECK_FALSE(d.check_request("m", "[1]"));
+  CHECK(d.check_request("caf\xe9", "[1]").code == errc::bad_json); // a method that is not UTF-8
   CHECK_FALSE(d.check_channels(subscription_op::subscribe, {"anything"}, 100000));
 }
 
