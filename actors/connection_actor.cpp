@@ -406,6 +406,11 @@ void expire_requests(self_pointer self) {
 failure issue_request(self_pointer self, json_rpc::request_id id, std::string text, waiter w,
                       milliseconds timeout, bool urgent = false) {
   auto& st = self->state;
+  if (st.requests.size() >= st.config->max_pending_requests)
+    return {errc::too_many_pending,
+            std::to_string(st.config->max_pending_requests) +
+                " requests already wait for their answers (max_pending_requests)",
+            0, 0};
   const auto size = text.size();
   const auto code = urgent ? st.link->send_urgent(frame_kind::text, std::move(text))
                            : st.link->send(frame_kind::text, std::move(text));
@@ -1148,6 +1153,10 @@ caf::result<void> send_frame(self_pointer self, frame_kind kind, std::string& da
         self, st.state == connection_state::closed
                   ? failure{errc::closed, "send after close"}
                   : failure{errc::not_connected, std::string("send while ") + to_string(st.state)});
+  // The server would fail the whole connection over it (RFC 6455 8.1), taking every pending
+  // request down with it: refuse the one message instead.
+  if (kind == frame_kind::text && !is_valid_utf8(data))
+    return refuse_send(self, failure{errc::bad_text, "the text message is not UTF-8"});
   held_frame f;
   f.kind = kind;
   f.data = std::move(data);

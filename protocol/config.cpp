@@ -234,6 +234,7 @@ void check_heartbeat(problems& out, const heartbeat_config& h) {
 void check_limits(problems& out, const connection_config& cfg) {
   out.require_positive("max_message_size", cfg.max_message_size);
   out.require_positive("max_write_queue", cfg.max_write_queue);
+  out.require_positive("max_pending_requests", cfg.max_pending_requests);
   out.require_positive("latency_buffer_size", cfg.latency_buffer_size);
 }
 
@@ -395,6 +396,7 @@ std::string to_text(const heartbeat_config& h) {
 std::string limits_line(const connection_config& cfg) {
   return "max_message_size=" + std::to_string(cfg.max_message_size) +
          " max_write_queue=" + std::to_string(cfg.max_write_queue) +
+         " max_pending_requests=" + std::to_string(cfg.max_pending_requests) +
          " latency_buffer_size=" + std::to_string(cfg.latency_buffer_size) +
          " record_to=" + quoted(cfg.record_to) + " tcp_nodelay=" + to_text(cfg.tcp_nodelay) +
          " user_agent=" + quoted(cfg.user_agent);
@@ -471,6 +473,7 @@ bool connection_config::operator==(const connection_config& other) const {
          same(timeouts, other.timeouts) && same(reconnect, other.reconnect) &&
          same(heartbeat, other.heartbeat) && max_message_size == other.max_message_size &&
          max_write_queue == other.max_write_queue &&
+         max_pending_requests == other.max_pending_requests &&
          latency_buffer_size == other.latency_buffer_size && record_to == other.record_to &&
          same(tls, other.tls) && same(proxy, other.proxy) && same(compression, other.compression) &&
          tcp_nodelay == other.tcp_nodelay && user_agent == other.user_agent;

@@ -105,7 +105,10 @@ struct connection_config {
   reconnect_config reconnect;
   heartbeat_config heartbeat;
   std::size_t max_message_size = std::size_t{16} << 20; ///< largest incoming message; 16 MiB
-  std::size_t max_write_queue = 65536;   ///< frames waiting to be written before sends fail
+  std::size_t max_write_queue = 65536; ///< frames waiting to be written before sends fail
+  /// Requests sent and waiting for their answers before new ones fail with too_many_pending: a
+  /// server that stops answering cannot grow the table without bound. Default 65536.
+  std::size_t max_pending_requests = 65536;
   std::size_t latency_buffer_size = 100; ///< request round trips kept for percentiles
   std::string record_to;                 ///< JSONL recording path; empty = no recording
   tls_config tls;

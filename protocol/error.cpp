@@ -158,6 +158,10 @@ constexpr code_info code_table[] = {
     {errc::venue_rate_limited, "venue_rate_limited", category::rate_limit, recoverable,
      "The venue refused the request as too many requests",
      "zenws backs off; lower the request rate or check the venue's limits for this account."},
+    {errc::too_many_pending, "too_many_pending", category::rate_limit, recoverable,
+     "The request was not sent: max_pending_requests requests already wait for their answers",
+     "Wait for answers (or timeouts) before sending more; if the server stopped answering, the "
+     "heartbeat or request timeouts will show it."},
 
     // -- application --
     {errc::server_error, "server_error", category::application, recoverable,
@@ -222,6 +226,10 @@ constexpr code_info code_table[] = {
      "would hold more channels than the venue allows",
      "Check the channel names against the venue's documentation, or spread the channels over "
      "more connections."},
+    {errc::bad_text, "bad_text", category::internal, fatal,
+     "The text message was not sent: it is not valid UTF-8, and a server fails the connection "
+     "over such a message (RFC 6455 8.1)",
+     "Send text as UTF-8, and bytes that are not text as a binary message."},
     {errc::no_connections, "no_connections", category::network, recoverable,
      "No connection of the pool was ready to take the request",
      "Wait for the pool's connections to come back, or add connections to the pool."},

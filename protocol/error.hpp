@@ -76,6 +76,7 @@ enum class errc : std::uint8_t {
   // -- rate_limit (70..79) -----------------------------------------------------------------------
   rate_limited = 70,       ///< the local rate limiter's queue is full
   venue_rate_limited = 71, ///< the venue said too many requests
+  too_many_pending = 72,   ///< max_pending_requests requests already wait for their answers
 
   // -- application (80..99) ----------------------------------------------------------------------
   server_error = 80,    ///< the server answered a request with an error
@@ -96,6 +97,7 @@ enum class errc : std::uint8_t {
   name_unknown = 109,       ///< no live actor holds the registry name
   name_type_mismatch = 110, ///< the named actor does not have the interface asked for
   bad_channel = 111, ///< a channel the venue's dialect refuses (format, count per connection)
+  bad_text = 112,    ///< a text message to send that is not UTF-8
 };
 
 /// A failure as reported by zenws: the code plus specifics that are safe to log.

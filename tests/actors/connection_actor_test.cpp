@@ -137,6 +137,74 @@ TEST_CASE_FIXTURE(runtime_fixture, "a failed plain send goes to the handler, a f
   self->send_exit(handler, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_FIXTURE(runtime_fixture, "a text message that is not UTF-8 is refused, and only that "
+                                   "message") {
+  kit::test_server server;
+  auto handler = sys.spawn(forwarding_handler, caf::actor_cast<caf::actor>(self));
+  auto conn = spawn(server.url("/"), handler);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next_event(self).first == "connected");
+  // Sent, the server would fail the connection with 1007 and every pending request with it.
+  const auto refused = ask_void(conn, "caf\xe9");
+  CHECK(refused.code == errc::bad_text);
+  CHECK(refused.detail == "the text message is not UTF-8");
+  caf::anon_send(conn, zenws::send_atom::value, zenws::text_frame{"\xed\xa0\x80"}); // surrogate
+  CHECK(next_event(self) == std::pair<std::string, std::string>{"error", "bad_text"});
+  CHECK(ask_void(conn, "caf\xc3\xa9").code == errc::none);
+  CHECK(next_event(self) == std::pair<std::string, std::string>{"text", "caf\xc3\xa9"});
+  caf::anon_send(conn, zenws::send_atom::value, zenws::binary_frame{"caf\xe9"});
+  CHECK(next_event(self) == std::pair<std::string, std::string>{"binary", "caf\xe9"});
+  auto [state, _] =
+      ask<zenws::connection_state>(conn, caf::get_atom::value, zenws::state_atom::value);
+  CHECK(state == zenws::connection_state::connected);
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+  self->send_exit(handler, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(runtime_fixture, "a request past max_pending_requests fails at once, the "
+                                   "waiting ones keep waiting") {
+  kit::test_server server; // echoes: a request comes back as a request, never as its answer
+  zenws::connection_config config;
+  config.url = server.url("/");
+  config.reconnect.enabled = false;
+  config.max_pending_requests = 2;
+  auto conn = zenws::spawn_connection(sys, io, config, caf::actor{});
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  const auto request = [&](caf::scoped_actor& who, std::chrono::milliseconds timeout) {
+    zenws::failure out{errc::internal_error, "no reply"};
+    who->request(conn, wait, zenws::request_atom::value, std::string{"public/test"}, std::string{},
+                 caf::timespan{timeout})
+        .receive([&](const zenws::rpc_response&) { out = {}; },
+                 [&](const caf::error& err) { out = zenws::to_failure(err); });
+    return out;
+  };
+  std::vector<zenws::failure> waited(2);
+  std::vector<std::thread> waiting;
+  for (std::size_t i = 0; i < 2; ++i)
+    waiting.emplace_back([&, i] {
+      caf::scoped_actor requester{sys};
+      waited[i] = request(requester, 800ms);
+    });
+  auto [metrics, _] =
+      ask<zenws::connection_metrics>(conn, caf::get_atom::value, zenws::metrics_atom::value);
+  for (int i = 0; i < 200 && metrics && metrics->pending_requests < 2; ++i) {
+    std::this_thread::sleep_for(5ms);
+    metrics = ask<zenws::connection_metrics>(conn, caf::get_atom::value, zenws::metrics_atom::value)
+                  .first;
+  }
+  REQUIRE(metrics);
+  REQUIRE(metrics->pending_requests == 2);
+  const auto refused = request(self, 800ms);
+  CHECK(refused.code == errc::too_many_pending);
+  CHECK(refused.detail == "2 requests already wait for their answers (max_pending_requests)");
+  for (auto& t : waiting)
+    t.join();
+  for (const auto& f : waited)
+    CHECK(f.code == errc::request_timeout);                 // ended once each, by their own timeout
+  CHECK(request(self, 50ms).code == errc::request_timeout); // room again: sent, then timed out
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_FIXTURE(runtime_fixture, "a bad URL or config is refused at connect with its reason") {
   SUBCASE("URL with userinfo") {
     auto conn = spawn("wss://user:secret@example.com/");

@@ -2,6 +2,9 @@
 // against the kit's venue responders, which check signatures and enforce the venues' rules.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +38,17 @@ std::pair<std::optional<zenws::rpc_response>, zenws::failure>
 call(fixture& f, const zenws::connection_actor& conn, std::string method, std::string params) {
   return f.ask<zenws::rpc_response>(conn, zenws::request_atom::value, std::move(method),
                                     std::move(params), caf::timespan{0});
+}
+
+/// The lines of the recording at `path` once it holds one with `part`; waits up to 5 s.
+std::string recording_with(const std::filesystem::path& path, const std::string& part) {
+  std::string text;
+  for (int i = 0; i < 500 && text.find(part) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(10ms);
+    std::ifstream in{path};
+    text.assign(std::istreambuf_iterator<char>{in}, std::istreambuf_iterator<char>{});
+  }
+  return text;
 }
 
 /// Connects through `venue` and waits until the connection is ready (or not).
@@ -90,6 +104,43 @@ TEST_CASE("OKX: login on connect, per-channel acks collected into one confirmed 
   REQUIRE(beat.first);
   CHECK(beat.first->received >= 1);
   CHECK(beat.first->failures == 0);
+}
+
+TEST_CASE("OKX and Bybit logins leave no key, passphrase or signature in a recording") {
+  const auto path = std::filesystem::temp_directory_path() /
+                    ("zenws-venue-recording-" + std::to_string(::getpid()) + ".jsonl");
+  for (const bool okx : {true, false}) {
+    CAPTURE(okx);
+    std::filesystem::remove(path);
+    fixture f;
+    kit::test_server server;
+    zenws::venue_adapter venue;
+    if (okx) {
+      server.set_responder(kit::okx_venue({}));
+      zenws::okx::settings settings;
+      settings.login = {"okx-key", "okx-secret", "okx-pass"};
+      venue = zenws::okx::adapter(settings);
+    } else {
+      kit::bybit_venue_options options;
+      options.private_endpoint = true;
+      server.set_responder(kit::bybit_venue(options));
+      zenws::bybit::settings settings;
+      settings.auth = {"bybit-key", "bybit-secret"};
+      venue = zenws::bybit::adapter(settings);
+    }
+    auto config = venue.configure(fixture::fast_config(server.url("/private")));
+    config.record_to = path.string();
+    auto conn = f.spawn(std::move(config), venue.options);
+    REQUIRE(f.ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+    // The venue's answer to the login is recorded after the login itself.
+    const auto text = recording_with(path, okx ? R"(\"event\":\"login\")" : R"(\"op\":\"auth\")");
+    CHECK(text.find(okx ? R"(\"op\":\"login\")" : R"(\"op\":\"auth\")") != std::string::npos);
+    CHECK(text.find("[REDACTED]") != std::string::npos);
+    for (const char* secret : {"okx-key", "okx-secret", "okx-pass", "bybit-key", "bybit-secret"})
+      CHECK_MESSAGE(text.find(secret) == std::string::npos, secret);
+    f.self->send_exit(conn, caf::exit_reason::user_shutdown);
+  }
+  std::filesystem::remove(path);
 }
 
 TEST_CASE("OKX: orders through the op envelope, a refused order names the venue's sCode") {

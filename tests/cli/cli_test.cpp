@@ -234,8 +234,9 @@ TEST_CASE("connect --metrics-port serves the connection's metrics over HTTP") {
   server.silent(); // the client echoes; an echoing server would make it a loop
   const auto port = free_port();
   auto child = std::async(std::launch::async, [&] {
-    return run_zenws({"connect", server.url("/"), "--echo", "--metrics-port", std::to_string(port)},
-                     "");
+    return run_zenws(
+        {"connect", server.url("/?token=s3cret"), "--echo", "--metrics-port", std::to_string(port)},
+        "");
   });
   const auto session = server.wait_for_sessions(1, 5s);
   REQUIRE(session);
@@ -252,6 +253,7 @@ TEST_CASE("connect --metrics-port serves the connection's metrics over HTTP") {
   CHECK(metrics.find("zenws_connection_up{connection=\"" + name + "\"} 1\n") != std::string::npos);
   CHECK(metrics.find("zenws_frames_in_total{connection=\"" + name + "\"} 1\n") !=
         std::string::npos);
+  CHECK(metrics.find("s3cret") == std::string::npos); // the query may carry tokens
   CHECK(http_exchange(port, "GET /other HTTP/1.1\r\nHost: x\r\n\r\n").rfind("HTTP/1.1 404", 0) ==
         0);
   CHECK(http_exchange(port, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
@@ -259,6 +261,7 @@ TEST_CASE("connect --metrics-port serves the connection's metrics over HTTP") {
   server.close(*session, 1000, "done");
   const auto r = child.get();
   CHECK(r.exit_code == 0);
+  CHECK(r.err.find("s3cret") == std::string::npos);
   CHECK(r.err.find("metrics on http://127.0.0.1:" + std::to_string(port) + "/metrics") !=
         std::string::npos);
   CHECK(run_zenws({"connect", server.url("/"), "--metrics-port", "70000"}, "").exit_code == 2);

@@ -150,6 +150,8 @@ TEST_CASE("each validation rule refuses its bad value, naming the field and the 
       {"zero max_message_size", [](auto& c) { c.max_message_size = 0; }, "max_message_size",
        "must be positive, was 0"},
       {"zero max_write_queue", [](auto& c) { c.max_write_queue = 0; }, "max_write_queue", "was 0"},
+      {"zero max_pending_requests", [](auto& c) { c.max_pending_requests = 0; },
+       "max_pending_requests", "was 0"},
       {"zero latency_buffer_size", [](auto& c) { c.latency_buffer_size = 0; },
        "latency_buffer_size", "was 0"},
       {"cert without key", [](auto& c) { c.tls.cert_file = "client.pem"; }, "tls.key_file",
@@ -228,6 +230,7 @@ TEST_CASE("each validation rule accepts the values at its edge") {
        [](auto& c) {
          c.max_message_size = 1;
          c.max_write_queue = 1;
+         c.max_pending_requests = 1;
          c.latency_buffer_size = 1;
        }},
       {"client certificate with key",
@@ -336,7 +339,8 @@ TEST_CASE("to_string prints every field") {
            "reconnect: enabled=true retry_count=3 retry_delay=1000ms max_backoff=30000ms "
            "jitter=0.2 stable_after=60000ms",
            "heartbeat: policy=none interval=30000ms max_missed=2",
-           "max_message_size=16777216 max_write_queue=65536 latency_buffer_size=100 "
+           "max_message_size=16777216 max_write_queue=65536 max_pending_requests=65536 "
+           "latency_buffer_size=100 "
            "record_to=\"session.jsonl\" tcp_nodelay=true user_agent=\"zenws/0.1\"",
            "tls: insecure=false ca_file=\"ca.pem\" cert_file=\"\" key_file=\"\" server_name=\"\"",
            "proxy: url=\"\" username=\"\" password=\"\"",
@@ -385,6 +389,7 @@ TEST_CASE("copies compare equal and a change to any single field makes configs d
       {"heartbeat.text_ping_message", [](auto& c) { c.heartbeat.text_ping_message = "x"; }},
       {"max_message_size", [](auto& c) { c.max_message_size += 1; }},
       {"max_write_queue", [](auto& c) { c.max_write_queue += 1; }},
+      {"max_pending_requests", [](auto& c) { c.max_pending_requests += 1; }},
       {"latency_buffer_size", [](auto& c) { c.latency_buffer_size += 1; }},
       {"record_to", [](auto& c) { c.record_to = "r.jsonl"; }},
       {"tls.insecure", [](auto& c) { c.tls.insecure = true; }},

@@ -58,6 +58,7 @@ const code_row all_codes[] = {
     {errc::forbidden, 62, "forbidden", category::auth, fatal},
     {errc::rate_limited, 70, "rate_limited", category::rate_limit, recoverable},
     {errc::venue_rate_limited, 71, "venue_rate_limited", category::rate_limit, recoverable},
+    {errc::too_many_pending, 72, "too_many_pending", category::rate_limit, recoverable},
     {errc::server_error, 80, "server_error", category::application, recoverable},
     {errc::request_timeout, 81, "request_timeout", category::application, recoverable},
     {errc::disconnected, 82, "disconnected", category::application, recoverable},
@@ -75,6 +76,7 @@ const code_row all_codes[] = {
     {errc::name_unknown, 109, "name_unknown", category::internal, recoverable},
     {errc::name_type_mismatch, 110, "name_type_mismatch", category::internal, fatal},
     {errc::bad_channel, 111, "bad_channel", category::internal, fatal},
+    {errc::bad_text, 112, "bad_text", category::internal, fatal},
     {errc::no_connections, 11, "no_connections", category::network, recoverable},
     {errc::server_shutdown, 12, "server_shutdown", category::network, recoverable},
 };
