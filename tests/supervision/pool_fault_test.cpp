@@ -6,12 +6,10 @@
 
 #include <doctest/doctest.h>
 
-#include <condition_variable>
-#include <mutex>
-
 #include <caf/stateful_actor.hpp>
 
 #include "pool_fixture.hpp"
+#include "zenws/testing/request_ledger.hpp"
 
 using pool_test::eventually;
 using pool_test::fixture;
@@ -21,55 +19,7 @@ using pool_test::wait;
 namespace {
 
 /// How every request of a load run ended, by request number.
-class load_book {
-public:
-  std::size_t open() {
-    std::lock_guard<std::mutex> guard{mutex_};
-    endings_.push_back(0);
-    return endings_.size() - 1;
-  }
-
-  void end(std::size_t request, errc outcome) {
-    std::lock_guard<std::mutex> guard{mutex_};
-    ++endings_[request];
-    ++outcomes_[outcome];
-    changed_.notify_all();
-  }
-
-  /// Waits until every opened request has ended at least once.
-  bool all_ended(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock{mutex_};
-    return changed_.wait_for(lock, timeout, [&] {
-      return std::none_of(endings_.begin(), endings_.end(), [](int n) { return n == 0; });
-    });
-  }
-
-  std::size_t issued() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return endings_.size();
-  }
-  /// Requests that ended other than exactly once.
-  std::size_t not_once() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return static_cast<std::size_t>(
-        std::count_if(endings_.begin(), endings_.end(), [](int n) { return n != 1; }));
-  }
-  int count(errc outcome) const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    auto it = outcomes_.find(outcome);
-    return it == outcomes_.end() ? 0 : it->second;
-  }
-  std::map<errc, int> outcomes() const {
-    std::lock_guard<std::mutex> guard{mutex_};
-    return outcomes_;
-  }
-
-private:
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::vector<int> endings_;
-  std::map<errc, int> outcomes_;
-};
+using load_book = kit::request_ledger;
 
 struct load_state {
   static inline const char* name = "request_load";
@@ -97,13 +47,13 @@ void issue(load_actor* self, const zenws::pool_actor& pool,
 }
 
 caf::behavior request_load(load_actor* self, zenws::pool_actor pool,
-                           std::shared_ptr<load_book> book, int in_flight) {
-  for (int i = 0; i < in_flight; ++i)
+                           std::shared_ptr<load_book> book, std::size_t in_flight) {
+  for (std::size_t i = 0; i < in_flight; ++i)
     issue(self, pool, book);
   return {[=](caf::close_atom) { self->state.stopped = true; }};
 }
 
-constexpr int in_flight = 8;
+constexpr std::size_t in_flight = 8;
 
 /// Subscribe frames on the server that name `channel`, by session.
 std::map<kit::session_id, int> subscribes_of(const kit::test_server& server,
@@ -173,7 +123,7 @@ struct loaded_pool : fixture {
       CHECK_MESSAGE((code == errc::none || code == errc::outcome_unknown), zenws::to_string(code)
                                                                                << " x" << n);
     const auto sent = frames_with("public/get_time");
-    CHECK(sent >= static_cast<std::size_t>(book->count(errc::none)));
+    CHECK(sent >= book->count(errc::none));
     CHECK(sent <= book->issued());
     MESSAGE(book->issued() << " requests, " << book->count(errc::outcome_unknown)
                            << " outcome_unknown");
