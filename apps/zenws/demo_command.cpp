@@ -11,6 +11,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include "checklist.hpp"
 #include "commands.hpp"
 #include "zenws/actors/blocking_connection.hpp"
 #include "zenws/actors/io_runtime.hpp"
@@ -24,19 +25,6 @@ namespace {
 using std::chrono::microseconds;
 using std::chrono::milliseconds;
 using clock_type = std::chrono::steady_clock;
-
-/// Counts the checks of the demo and prints each.
-class checklist {
-public:
-  void check(bool ok, const std::string& what) {
-    std::cout << (ok ? "  ok    " : "  FAIL  ") << what << std::endl;
-    failures_ += ok ? 0 : 1;
-  }
-  int failures() const { return failures_; }
-
-private:
-  int failures_ = 0;
-};
 
 /// Waits for the next message event, skipping none; nullopt after `timeout`.
 std::optional<event> next_message(blocking_connection& conn, milliseconds timeout) {

@@ -25,6 +25,7 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "checklist.hpp"
 #include "commands.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
@@ -245,19 +246,6 @@ std::optional<milliseconds> wait_ready(caf::scoped_actor& self, const pool_actor
 
 // -- the run -----------------------------------------------------------------------------------
 
-/// Counts the soak's checks and prints each.
-class verdict {
-public:
-  void check(bool ok, const std::string& what) {
-    std::cout << (ok ? "  ok    " : "  FAIL  ") << what << std::endl;
-    failures_ += ok ? 0 : 1;
-  }
-  int failures() const { return failures_; }
-
-private:
-  int failures_ = 0;
-};
-
 pool_spec soak_spec(const kit::test_server& server, std::uint32_t connections) {
   pool_spec spec;
   spec.connection.url = server.url("/ws/api/v2");
@@ -290,7 +278,7 @@ struct sample {
 };
 
 int run_soak(const soak_options& opt) {
-  verdict checks;
+  checklist checks;
   io_runtime io{1};
   zenws::actor_system_config cfg{2};
   register_pool_types(cfg);

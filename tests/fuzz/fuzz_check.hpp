@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
 namespace zenws::fuzz {
@@ -30,6 +31,21 @@ inline std::string_view take_line(std::string_view& rest) {
   const auto line = rest.substr(0, end);
   rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
   return line;
+}
+
+/// `s` with every letter and digit replaced by the next of its kind (z -> a, 9 -> 0): another
+/// text of the same shape, for checking that a secret's value never shows.
+inline std::string same_shape_other(std::string_view s) {
+  std::string out{s};
+  for (char& c : out) {
+    if (c >= 'a' && c <= 'z')
+      c = static_cast<char>('a' + (c - 'a' + 1) % 26);
+    else if (c >= 'A' && c <= 'Z')
+      c = static_cast<char>('A' + (c - 'A' + 1) % 26);
+    else if (c >= '0' && c <= '9')
+      c = static_cast<char>('0' + (c - '0' + 1) % 10);
+  }
+  return out;
 }
 
 /// A byte from the front of `rest`, or 0 when it is empty.

@@ -23,20 +23,6 @@ using fuzz::check;
 
 namespace {
 
-/// Letters and digits replaced by others of their kind: a different secret of the same shape.
-std::string rotated(std::string_view s) {
-  std::string out{s};
-  for (char& c : out) {
-    if (c >= 'a' && c <= 'z')
-      c = static_cast<char>('a' + (c - 'a' + 1) % 26);
-    else if (c >= 'A' && c <= 'Z')
-      c = static_cast<char>('A' + (c - 'A' + 1) % 26);
-    else if (c >= '0' && c <= '9')
-      c = static_cast<char>('0' + (c - '0' + 1) % 10);
-  }
-  return out;
-}
-
 /// The URL with its userinfo (what precedes the last '@' of the authority) rotated.
 std::string url_with_other_userinfo(const std::string& url) {
   const auto scheme_end = url.find("://");
@@ -45,7 +31,8 @@ std::string url_with_other_userinfo(const std::string& url) {
   const auto at = url.rfind('@', end == 0 ? 0 : end - 1);
   if (at == std::string::npos || at < begin || at >= end)
     return url;
-  return url.substr(0, begin) + rotated(url.substr(begin, at - begin)) + url.substr(at);
+  return url.substr(0, begin) + fuzz::same_shape_other(url.substr(begin, at - begin)) +
+         url.substr(at);
 }
 
 bool is_token(std::string_view s) {
@@ -104,8 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   auto other = cfg;
   for (auto& h : other.headers)
-    h.value = rotated(h.value);
-  other.proxy.password = rotated(cfg.proxy.password);
+    h.value = fuzz::same_shape_other(h.value);
+  other.proxy.password = fuzz::same_shape_other(cfg.proxy.password);
   other.url = url_with_other_userinfo(cfg.url);
   check(to_string(other) == to_string(cfg), "a secret shows in to_string(config)");
   check(describe(validate(other)) == describe(errors), "a secret shows in a validation error");

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "fuzz_check.hpp"
+#include "reference_utf8.hpp"
 #include "zenws/protocol/close_code.hpp"
 #include "zenws/protocol/frame_reader.hpp"
 
@@ -21,45 +22,6 @@ using namespace zenws;
 using fuzz::check;
 
 namespace {
-
-// RFC 3629 by the book: shortest form, no surrogates, nothing above U+10FFFF.
-bool reference_utf8(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    }
-    if ((b & 0xE0) == 0xC0) {
-      n = 1;
-      cp = b & 0x1F;
-    } else if ((b & 0xF0) == 0xE0) {
-      n = 2;
-      cp = b & 0x0F;
-    } else if ((b & 0xF8) == 0xF0) {
-      n = 3;
-      cp = b & 0x07;
-    } else {
-      return false;
-    }
-    if (i + n >= s.size())
-      return false;
-    for (std::size_t k = 1; k <= n; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0) != 0x80)
-        return false;
-      cp = (cp << 6) | (c & 0x3F);
-    }
-    const std::uint32_t smallest[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < smallest[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n + 1;
-  }
-  return true;
-}
 
 struct outcome {
   std::vector<std::string> events; // one line per event; errors without their detail text
@@ -90,7 +52,7 @@ void check_event(const read_event& ev, std::size_t max_message_size) {
   case read_event::type::message:
     check(ev.payload.size() <= max_message_size, "message over max_message_size");
     if (ev.kind == frame_kind::text)
-      check(reference_utf8(ev.payload), "text message is not UTF-8");
+      check(test::reference_utf8(ev.payload), "text message is not UTF-8");
     break;
   case read_event::type::ping:
   case read_event::type::pong:
@@ -99,7 +61,7 @@ void check_event(const read_event& ev, std::size_t max_message_size) {
   case read_event::type::close:
     check(ev.close_code == 1005 || is_valid_received(ev.close_code), "close code not receivable");
     check(ev.close_reason.size() <= 123, "close reason over 123 bytes");
-    check(reference_utf8(ev.close_reason), "close reason is not UTF-8");
+    check(test::reference_utf8(ev.close_reason), "close reason is not UTF-8");
     break;
   case read_event::type::error:
     check(ev.error.close_code != 0, "an error without a close code to fail with");

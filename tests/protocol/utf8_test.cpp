@@ -5,47 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "reference_utf8.hpp"
+
 using namespace zenws;
 using namespace std::string_literals;
-
-namespace {
-
-// RFC 3629 spelled out: decode one code point at a time and check its range. Slow and obvious,
-// to check the table-driven validator against.
-bool reference_valid(std::string_view s) {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b0 = static_cast<unsigned char>(s[i]);
-    std::size_t n = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t min = 0;
-    if (b0 < 0x80) {
-      n = 1, cp = b0;
-    } else if ((b0 & 0xE0) == 0xC0) {
-      n = 2, cp = b0 & 0x1F, min = 0x80;
-    } else if ((b0 & 0xF0) == 0xE0) {
-      n = 3, cp = b0 & 0x0F, min = 0x800;
-    } else if ((b0 & 0xF8) == 0xF0) {
-      n = 4, cp = b0 & 0x07, min = 0x10000;
-    } else {
-      return false;
-    }
-    if (i + n > s.size())
-      return false;
-    for (std::size_t k = 1; k < n; ++k) {
-      const auto b = static_cast<unsigned char>(s[i + k]);
-      if ((b & 0xC0) != 0x80)
-        return false;
-      cp = cp << 6 | (b & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    i += n;
-  }
-  return true;
-}
-
-} // namespace
 
 TEST_CASE("is_valid_utf8 accepts well-formed UTF-8 and nothing else") {
   struct row {
@@ -88,7 +51,7 @@ TEST_CASE("is_valid_utf8 accepts well-formed UTF-8 and nothing else") {
   for (const auto& r : rows) {
     SUBCASE(r.name) {
       CHECK(is_valid_utf8(r.text) == r.valid);
-      CHECK(reference_valid(r.text) == r.valid);
+      CHECK(zenws::test::reference_utf8(r.text) == r.valid);
     }
   }
 }
@@ -99,7 +62,7 @@ struct disagreements {
   std::string first;
 
   void check(const std::string& s) {
-    if (is_valid_utf8(s) == reference_valid(s) || count++ > 0)
+    if (is_valid_utf8(s) == zenws::test::reference_utf8(s) || count++ > 0)
       return;
     for (const char c : s)
       first += std::to_string(static_cast<unsigned char>(c)) + " ";
