@@ -32,7 +32,9 @@ if [ -z "${ZENWS_SKIP_SANITIZERS:-}" ]; then
           interop_tests conformance_tests cli_tests)
   fuzz_replays=(fuzz_frame_reader_replay fuzz_json_rpc_replay fuzz_dialects_replay fuzz_url_replay
                 fuzz_config_replay fuzz_handshake_replay fuzz_recording_replay)
-  cmake --build build-asan -j "$jobs" --target "${suites[@]}" "${fuzz_replays[@]}"
+  examples=(example_actor_client example_blocking_client example_resilient_client
+            example_supervised_pools example_venue_adapters)
+  cmake --build build-asan -j "$jobs" --target "${suites[@]}" "${fuzz_replays[@]}" "${examples[@]}"
   (
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
@@ -40,7 +42,7 @@ if [ -z "${ZENWS_SKIP_SANITIZERS:-}" ]; then
       echo "-- $suite"
       "build-asan/tests/$suite"
     done
-    ctest --test-dir build-asan -L fuzz_corpus --output-on-failure
+    ctest --test-dir build-asan -L "fuzz_corpus|examples" --output-on-failure
   )
 
   echo "== tests without CAF under ThreadSanitizer =="

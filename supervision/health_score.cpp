@@ -25,15 +25,25 @@ std::uint32_t error_memory::count(steady_time now) const noexcept {
 
 std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
                                            std::uint64_t& turn) {
+  return pick_healthiest(scores, std::vector<std::uint64_t>(scores.size(), 0), turn);
+}
+
+std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
+                                           const std::vector<std::uint64_t>& pending,
+                                           std::uint64_t& turn) {
   std::optional<int> best;
   for (const auto& s : scores)
     if (s && (!best || *s > *best))
       best = s;
   if (!best)
     return std::nullopt;
+  std::optional<std::uint64_t> least;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (scores[i] == best && (!least || pending[i] < *least))
+      least = pending[i];
   std::vector<std::size_t> tied;
   for (std::size_t i = 0; i < scores.size(); ++i)
-    if (scores[i] == best)
+    if (scores[i] == best && pending[i] == least)
       tied.push_back(i);
   return tied[turn++ % tied.size()];
 }

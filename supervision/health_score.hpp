@@ -48,4 +48,12 @@ private:
 std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
                                            std::uint64_t& turn);
 
+/// The same, with ties on score going first to the members with the fewest `pending` requests
+/// (then round-robin). The score's pending penalty stops at 4 requests, so under bursts a member
+/// that stopped answering ties with busy healthy ones; without this it would keep taking its
+/// share of the ties until its heartbeat gives up on it (found by `zenws soak`).
+std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
+                                           const std::vector<std::uint64_t>& pending,
+                                           std::uint64_t& turn);
+
 } // namespace zenws

@@ -308,12 +308,15 @@ slot* pick(self_pointer self, const std::vector<std::uint32_t>& tried) {
   auto& st = self->state;
   const auto t = now();
   std::vector<std::optional<int>> scores;
+  std::vector<std::uint64_t> pending;
   scores.reserve(st.slots.size());
+  pending.reserve(st.slots.size());
   for (const auto& s : st.slots) {
     const bool eligible = s.ready && std::find(tried.begin(), tried.end(), s.id) == tried.end();
     scores.push_back(eligible ? std::optional<int>{st.score(s, t)} : std::nullopt);
+    pending.push_back(s.pending);
   }
-  const auto chosen = pick_healthiest(scores, st.turn);
+  const auto chosen = pick_healthiest(scores, pending, st.turn);
   return chosen ? &st.slots[*chosen] : nullptr;
 }
 

@@ -85,7 +85,8 @@ struct pool_health {
 };
 
 using pool_actor = caf::typed_actor<
-    /// A JSON-RPC request on the healthiest ready connection (ties round-robin). A request that
+    /// A JSON-RPC request on the healthiest ready connection (ties: fewest pending, then
+    /// round-robin). A request that
     /// was never sent (no ready connection, refused, out of rate-limit tokens, connection gone)
     /// fails over to the next, up to max_attempts; one that was sent and then lost its connection
     /// ends with outcome_unknown and is never re-sent. Other errors (server_error, request_timeout)

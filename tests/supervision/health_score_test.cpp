@@ -50,3 +50,21 @@ TEST_CASE("the healthiest member wins, ties go round-robin, ineligible members a
   CHECK(picks[2] == 100);
   CHECK(picks[4] == 100);
 }
+
+TEST_CASE("ties on score go to the fewest pending first: a member that stopped answering is "
+          "not fed while others tie with it") {
+  std::uint64_t turn = 0;
+  // 5 and 9 pending both cost the capped 40 points: equal scores, but slot 1 is not answering.
+  const std::vector<std::optional<int>> scores{60, 60, 60};
+  std::vector<std::uint64_t> pending{5, 9, 5};
+  std::map<std::size_t, int> picks;
+  for (int i = 0; i < 100; ++i)
+    ++picks[*pick_healthiest(scores, pending, turn)];
+  CHECK(picks[1] == 0);
+  CHECK(picks[0] == 50);
+  CHECK(picks[2] == 50);
+  // A better score still wins over fewer pending; ineligible members are still skipped.
+  CHECK(pick_healthiest({std::nullopt, 90, 100}, {0, 0, 3}, turn) == std::size_t{2});
+  pending = {0, 2, 1}; // the ineligible member's 0 does not count
+  CHECK(pick_healthiest({std::nullopt, 60, 60}, pending, turn) == std::size_t{2});
+}
