@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "zenws/adapters/detail/json.hpp"
+#include "zenws/protocol/detail/json_parse.hpp"
 #include "zenws/protocol/hmac.hpp"
 #include "zenws/protocol/substring.hpp"
 #include "zenws/protocol/venue_rate_limits.hpp"
@@ -65,8 +66,7 @@ std::optional<std::vector<param>> object_params(std::string_view params_json) {
   if (params_json.empty())
     return out;
   rapidjson::Document doc;
-  doc.Parse(params_json.data(), params_json.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!zenws::detail::parse_json(doc, params_json) || !doc.IsObject())
     return std::nullopt;
   for (const auto& m : doc.GetObject())
     if (view(m.name) != "signature")
@@ -267,8 +267,7 @@ bool api_dialect::worth_reading(std::string_view text) const {
 inbound api_dialect::read(std::string_view text) {
   inbound out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, text))
     return out;
   out.what = json_rpc::kind::other;
   if (!doc.IsObject())

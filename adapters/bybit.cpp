@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "zenws/adapters/detail/json.hpp"
+#include "zenws/protocol/detail/json_parse.hpp"
 #include "zenws/protocol/hmac.hpp"
 #include "zenws/protocol/substring.hpp"
 
@@ -57,8 +58,7 @@ bool dialect::worth_reading(std::string_view text) const {
 inbound dialect::read(std::string_view text) {
   inbound out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, text))
     return out;
   out.what = json_rpc::kind::other;
   if (!doc.IsObject())

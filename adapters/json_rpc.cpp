@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "zenws/adapters/detail/json.hpp"
+#include "zenws/protocol/detail/json_parse.hpp"
 
 namespace zenws::generic_json_rpc {
 
@@ -60,8 +61,7 @@ std::string ethereum_dialect::subscription_request(json_rpc::request_id id, subs
 std::vector<std::string> ethereum_dialect::confirmed(const inbound& answer,
                                                      const std::vector<std::string>& requested) {
   rapidjson::Document doc;
-  doc.Parse(answer.result.data(), answer.result.size());
-  if (doc.HasParseError() || requested.size() != 1)
+  if (!zenws::detail::parse_json(doc, answer.result) || requested.size() != 1)
     return {};
   if (doc.IsString()) { // eth_subscribe: the server's id for the channel
     ids_[requested.front()] = std::string{adapters_detail::view(doc)};

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "zenws/adapters/detail/json.hpp"
+#include "zenws/protocol/detail/json_parse.hpp"
 #include "zenws/protocol/hmac.hpp"
 #include "zenws/protocol/substring.hpp"
 
@@ -80,8 +81,7 @@ std::optional<std::string> channel_arg(std::string_view channel) {
 
 std::optional<std::string> channel_name(std::string_view arg_json) {
   rapidjson::Document doc;
-  doc.Parse(arg_json.data(), arg_json.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!zenws::detail::parse_json(doc, arg_json) || !doc.IsObject())
     return std::nullopt;
   const auto channel = string_member(doc, "channel");
   if (channel.empty())
@@ -143,8 +143,7 @@ bool dialect::worth_reading(std::string_view text) const {
 inbound dialect::read(std::string_view text) {
   inbound out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, text))
     return out;
   out.what = json_rpc::kind::other;
   if (!doc.IsObject())

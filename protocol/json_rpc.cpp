@@ -5,6 +5,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "zenws/protocol/detail/json_parse.hpp"
+#include "zenws/protocol/json_depth.hpp"
 #include "zenws/protocol/utf8.hpp"
 
 namespace zenws::json_rpc {
@@ -55,9 +57,12 @@ failure check_params(std::string_view params) {
   // A text frame that is not UTF-8 makes the server fail the whole connection (RFC 6455 8.1).
   if (!is_valid_utf8(params))
     return {errc::bad_json, "params are not UTF-8 (JSON text and text frames must be)", 0, 0};
+  if (!json_depth_within(params))
+    return {errc::bad_json,
+            "params nest deeper than " + std::to_string(max_json_depth) + " arrays and objects", 0,
+            0};
   rapidjson::Document doc;
-  doc.Parse(params.data(), params.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, params))
     return {errc::bad_json,
             std::string{"params are not JSON: "} +
                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +
@@ -115,8 +120,7 @@ const char* to_string(kind k) noexcept {
 message classify(std::string_view text) {
   message out;
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, text))
     return out;
   out.what = kind::other;
   if (!doc.IsObject())
@@ -148,8 +152,7 @@ message classify(std::string_view text) {
 
 std::optional<std::vector<std::string>> string_array(std::string_view json) {
   rapidjson::Document doc;
-  doc.Parse(json.data(), json.size());
-  if (doc.HasParseError() || !doc.IsArray())
+  if (!zenws::detail::parse_json(doc, json) || !doc.IsArray())
     return std::nullopt;
   std::vector<std::string> out;
   out.reserve(doc.Size());

@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include "zenws/protocol/base64.hpp"
+#include "zenws/protocol/detail/json_parse.hpp"
 
 namespace zenws {
 
@@ -235,8 +236,7 @@ std::string to_jsonl(const record_entry& e) {
 
 parsed_line parse_jsonl(std::string_view line) {
   rapidjson::Document doc;
-  doc.Parse(line.data(), line.size());
-  if (doc.HasParseError() || !doc.IsObject())
+  if (!zenws::detail::parse_json(doc, line) || !doc.IsObject())
     return bad("not a JSON object");
   auto string_member = [&](const char* name) -> std::optional<std::string_view> {
     auto it = doc.FindMember(name);
@@ -274,8 +274,7 @@ parsed_line parse_jsonl(std::string_view line) {
   } else {
     e.type = record_type::close;
     rapidjson::Document close;
-    close.Parse(data->data(), data->size());
-    if (close.HasParseError() || !close.IsObject())
+    if (!zenws::detail::parse_json(close, *data) || !close.IsObject())
       return bad("close \"data\" is not a JSON object");
     const auto code = close.FindMember("code");
     if (code == close.MemberEnd() || !code->value.IsUint() || code->value.GetUint() > 0xFFFF)
@@ -300,8 +299,7 @@ bool is_secret_field(std::string_view name) {
 
 std::string redact_secrets(std::string_view text) {
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError() || !redact(doc, doc.GetAllocator()))
+  if (!zenws::detail::parse_json(doc, text) || !redact(doc, doc.GetAllocator()))
     return std::string{text};
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w{buffer};

@@ -12,6 +12,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "zenws/protocol/json_depth.hpp"
+
 namespace zenws::testing::detail {
 
 namespace {
@@ -344,6 +346,8 @@ route parse_route(const std::string& target, std::size_t max_streams) {
 std::string answer_stream_request(binance_state& state, binance_session& session,
                                   std::string_view text) {
   rapidjson::Document d;
+  if (!zenws::json_depth_within(text))
+    return error_reply(3, "Invalid JSON: nested too deep", nullptr);
   d.Parse(text.data(), text.size());
   if (d.HasParseError())
     return error_reply(3,

@@ -3,6 +3,8 @@
 
 #include <zenws/testing/detail/binance_ws_api.hpp>
 
+#include "zenws/protocol/detail/json_parse.hpp"
+
 namespace zenws::testing::detail {
 
 namespace {
@@ -158,8 +160,7 @@ api_answer answer_api_request(binance_state& state, binance_session& session, st
   envelope_input in;
   in.rate_limits = session.return_rate_limits;
   rapidjson::Document typed;
-  typed.Parse(text.data(), text.size());
-  if (typed.HasParseError() || !typed.IsObject())
+  if (!zenws::detail::parse_json(typed, text) || !typed.IsObject())
     return {envelope(state, in, fail(-1135, "Invalid JSON Request")), false};
   rapidjson::Document as_text;
   as_text.Parse<rapidjson::kParseNumbersAsStringsFlag>(text.data(), text.size());

@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "zenws/protocol/detail/json_parse.hpp"
+
 namespace zenws::testing {
 
 // -- state ---------------------------------------------------------------------------------------
@@ -141,8 +143,7 @@ public:
 
   std::vector<frame> answer(const std::string& text) {
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError() || !doc.IsObject())
+    if (!zenws::detail::parse_json(doc, text) || !doc.IsObject())
       return status(false, "Params Error", nullptr);
     if (const auto it = doc.FindMember("req_id"); it != doc.MemberEnd())
       req_id_ = &it->value;

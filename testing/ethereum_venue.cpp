@@ -11,6 +11,8 @@
 #include <random>
 #include <utility>
 
+#include "zenws/protocol/detail/json_parse.hpp"
+
 namespace zenws::testing {
 
 // -- state ---------------------------------------------------------------------------------------
@@ -188,8 +190,7 @@ std::vector<frame> answer(ethereum_context& ctx, ethereum_session& session,
     return std::vector<frame>{frame{0, false, envelope(id, o)}};
   };
   rapidjson::Document doc;
-  doc.Parse(text.data(), text.size());
-  if (doc.HasParseError())
+  if (!zenws::detail::parse_json(doc, text))
     return reply(nullptr, failure(-32700, "parse error"));
   if (!doc.IsObject())
     return reply(nullptr, failure(-32600, "invalid request"));

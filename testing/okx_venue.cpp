@@ -17,6 +17,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "zenws/protocol/detail/json_parse.hpp"
+
 namespace zenws::testing {
 
 // -- state ---------------------------------------------------------------------------------------
@@ -149,8 +151,7 @@ public:
     if (text == "ping")
       return reply("pong");
     rapidjson::Document doc;
-    doc.Parse(text.data(), text.size());
-    if (doc.HasParseError() || !doc.IsObject())
+    if (!zenws::detail::parse_json(doc, text) || !doc.IsObject())
       return invalid_request(text);
     if (const auto it = doc.FindMember("id"); it != doc.MemberEnd()) {
       if (!it->value.IsString() || !is_valid_id(it->value))

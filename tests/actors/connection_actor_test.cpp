@@ -137,6 +137,26 @@ TEST_CASE_FIXTURE(runtime_fixture, "a failed plain send goes to the handler, a f
   self->send_exit(handler, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_FIXTURE(runtime_fixture, "a server message nested a million levels deep reaches the "
+                                   "handler and the connection goes on") {
+  kit::test_server server;
+  auto handler = sys.spawn(forwarding_handler, caf::actor_cast<caf::actor>(self));
+  auto conn = spawn(server.url("/"), handler);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(next_event(self).first == "connected");
+  // It names an id, so the connection parses it to see whether it answers a request: before the
+  // depth limit, that parse overflowed the stack and ended the process.
+  const std::string deep = R"({"id":1,"result":)" + std::string(1'000'000, '[');
+  server.send(*server.wait_for_sessions(1, wait), {0, false, deep});
+  const auto delivered = next_event(self);
+  CHECK(delivered.first == "text");
+  CHECK(delivered.second.size() == deep.size());
+  CHECK(ask_void(conn, "still here").code == errc::none);
+  CHECK(next_event(self) == std::pair<std::string, std::string>{"text", "still here"});
+  self->send_exit(conn, caf::exit_reason::user_shutdown);
+  self->send_exit(handler, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_FIXTURE(runtime_fixture, "a text message that is not UTF-8 is refused, and only that "
                                    "message") {
   kit::test_server server;

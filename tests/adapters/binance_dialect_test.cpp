@@ -1,8 +1,13 @@
-// The Binance dialects without sockets: frames out, answers in, names and limits.
+// The Binance dialects without sockets: frames out, answers in, names and limits; and every
+// dialect against a frame nested too deep.
 #include "zenws/adapters/binance.hpp"
+#include "zenws/adapters/bybit.hpp"
+#include "zenws/adapters/json_rpc.hpp"
+#include "zenws/adapters/okx.hpp"
 
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -151,4 +156,23 @@ TEST_CASE("the adapters carry the venue's heartbeat, limits and lifetime") {
   CHECK(config.heartbeat.policy == heartbeat_policy::server_ping);
   const auto api = binance::ws_api();
   CHECK(api.options.rate_limit.request_cost("order.place") == binance_api_cost("order.place"));
+}
+
+TEST_CASE("every venue dialect reads a frame nested too deep as not JSON instead of crashing") {
+  // Before the depth limit, each of these ended the process with a stack overflow.
+  const std::string deep =
+      std::string(R"({"id":1,"event":"login","success":true,"x":)") + std::string(300'000, '[');
+  std::vector<std::unique_ptr<wire_dialect>> dialects;
+  dialects.push_back(std::make_unique<json_rpc_dialect>());
+  dialects.push_back(std::make_unique<binance::stream_dialect>());
+  dialects.push_back(std::make_unique<binance::api_dialect>(vector_settings()));
+  dialects.push_back(std::make_unique<okx::dialect>());
+  dialects.push_back(std::make_unique<bybit::dialect>());
+  dialects.push_back(std::make_unique<generic_json_rpc::ethereum_dialect>());
+  for (auto& d : dialects) {
+    CHECK(d->worth_reading(deep));
+    CHECK(d->read(deep).what == json_rpc::kind::not_json);
+  }
+  CHECK_FALSE(binance::signature_payload(std::string(300'000, '{')));
+  CHECK_FALSE(okx::channel_name(std::string(300'000, '{')));
 }

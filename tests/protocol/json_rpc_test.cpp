@@ -34,6 +34,23 @@ TEST_CASE("check_params accepts objects, arrays and nothing, refuses the rest sp
   CHECK(broken.detail.find("offset 5") != std::string::npos);
 }
 
+// RapidJSON parses recursively: before the depth limit, 100,000 '[' ended the process with a
+// stack overflow (the io thread's, in a connection).
+TEST_CASE("text nested deeper than max_json_depth is not JSON, and ends nothing") {
+  const std::string deep(1'000'000, '[');
+  CHECK(rpc::classify(deep).what == rpc::kind::not_json);
+  CHECK(rpc::classify(R"({"id":1,"result":)" + deep).what == rpc::kind::not_json);
+  CHECK_FALSE(rpc::string_array(deep));
+  const auto refused = rpc::check_params(deep);
+  CHECK(refused.code == errc::bad_json);
+  CHECK(refused.detail == "params nest deeper than 128 arrays and objects");
+  // At the limit it is still JSON: the result is 127 arrays inside the object.
+  const std::string nested = std::string(127, '[') + std::string(127, ']');
+  const auto m = rpc::classify(R"({"id":1,"result":)" + nested + "}");
+  CHECK(m.what == rpc::kind::response);
+  CHECK(m.result == nested);
+}
+
 // Found by fuzz_json_rpc: RapidJSON reads a NUL byte as the end of the text, so params with
 // bytes after a NUL passed and went out verbatim.
 TEST_CASE("check_params refuses NUL bytes and text that is not UTF-8") {

@@ -112,6 +112,9 @@ TEST_CASE("secrets are redacted at any depth, other text is left byte for byte")
   CHECK(bybit == R"({"req_id":"3","op":"auth","args":["[REDACTED]",1662350400000,"[REDACTED]"]})");
   const std::string subscribe = R"({"req_id":"4","op":"subscribe","args":["orderbook.1.BTCUSDT"]})";
   CHECK(zenws::redact_secrets(subscribe) == subscribe);
+  const std::string deep = R"({"password":"p","x":)" + std::string(200'000, '[');
+  CHECK(zenws::redact_secrets(deep) == deep); // too deep to parse: not JSON, left as it is
+  CHECK(zenws::parse_jsonl(deep).error.code == zenws::errc::bad_json);
   const std::string spaced = R"({ "id" : 1, "result" : "ok" })";
   CHECK(zenws::redact_secrets(spaced) == spaced); // nothing secret: untouched, spaces and all
   CHECK(zenws::redact_secrets("access_token=abc") == "access_token=abc"); // not JSON
