@@ -61,8 +61,8 @@ failure check_params(std::string_view params) {
     return {errc::bad_json,
             "params nest deeper than " + std::to_string(max_json_depth) + " arrays and objects", 0,
             0};
-  rapidjson::Document doc;
-  if (!zenws::detail::parse_json(doc, params))
+  rapidjson::Document doc; // depth checked above, with its own message
+  if (doc.Parse(params.data(), params.size()).HasParseError())
     return {errc::bad_json,
             std::string{"params are not JSON: "} +
                 rapidjson::GetParseError_En(doc.GetParseError()) + " at offset " +

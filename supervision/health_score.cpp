@@ -24,11 +24,6 @@ std::uint32_t error_memory::count(steady_time now) const noexcept {
 }
 
 std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
-                                           std::uint64_t& turn) {
-  return pick_healthiest(scores, std::vector<std::uint64_t>(scores.size(), 0), turn);
-}
-
-std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
                                            const std::vector<std::uint64_t>& pending,
                                            std::uint64_t& turn) {
   std::optional<int> best;

@@ -43,15 +43,12 @@ private:
   steady_time last_{};
 };
 
-/// The member with the highest score among `scores` (nullopt = not eligible), ties broken
-/// round-robin by `turn`, which advances on every pick. nullopt when none is eligible.
-std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
-                                           std::uint64_t& turn);
-
-/// The same, with ties on score going first to the members with the fewest `pending` requests
-/// (then round-robin). The score's pending penalty stops at 4 requests, so under bursts a member
-/// that stopped answering ties with busy healthy ones; without this it would keep taking its
-/// share of the ties until its heartbeat gives up on it (found by `zenws soak`).
+/// The member with the highest score among `scores` (nullopt = not eligible); ties go first to
+/// the members with the fewest `pending` requests, then round-robin by `turn`, which advances on
+/// every pick. nullopt when none is eligible. The fewest-pending rule matters because the score's
+/// pending penalty stops at 4 requests: under bursts a member that stopped answering ties with
+/// busy healthy ones and would otherwise keep taking its share of the ties until its heartbeat
+/// gives up on it (found by `zenws soak`).
 std::optional<std::size_t> pick_healthiest(const std::vector<std::optional<int>>& scores,
                                            const std::vector<std::uint64_t>& pending,
                                            std::uint64_t& turn);

@@ -53,6 +53,10 @@ struct runtime_fixture {
     return out;
   }
 
+  /// A connection to `server` reporting to a forwarding_handler (events come to `self`),
+  /// connected, with its "connected" event read.
+  std::pair<zenws::connection_actor, caf::actor> connected(kit::test_server& server);
+
   zenws::failure ask_void(const zenws::connection_actor& conn, std::string text) {
     zenws::failure out{errc::internal_error, "no reply"};
     self->request(conn, wait, zenws::send_atom::value, zenws::text_frame{std::move(text)})
@@ -101,6 +105,15 @@ std::pair<std::string, std::string> next_event(caf::scoped_actor& self) {
   return out;
 }
 
+std::pair<zenws::connection_actor, caf::actor>
+runtime_fixture::connected(kit::test_server& server) {
+  auto handler = sys.spawn(forwarding_handler, caf::actor_cast<caf::actor>(self));
+  auto conn = spawn(server.url("/"), handler);
+  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  REQUIRE(next_event(self).first == "connected");
+  return {conn, handler};
+}
+
 } // namespace
 
 TEST_CASE_FIXTURE(runtime_fixture, "the handler sees connected, the messages in order, then "
@@ -140,10 +153,7 @@ TEST_CASE_FIXTURE(runtime_fixture, "a failed plain send goes to the handler, a f
 TEST_CASE_FIXTURE(runtime_fixture, "a server message nested a million levels deep reaches the "
                                    "handler and the connection goes on") {
   kit::test_server server;
-  auto handler = sys.spawn(forwarding_handler, caf::actor_cast<caf::actor>(self));
-  auto conn = spawn(server.url("/"), handler);
-  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
-  CHECK(next_event(self).first == "connected");
+  auto [conn, handler] = connected(server);
   // It names an id, so the connection parses it to see whether it answers a request: before the
   // depth limit, that parse overflowed the stack and ended the process.
   const std::string deep = R"({"id":1,"result":)" + std::string(1'000'000, '[');
@@ -160,10 +170,7 @@ TEST_CASE_FIXTURE(runtime_fixture, "a server message nested a million levels dee
 TEST_CASE_FIXTURE(runtime_fixture, "a text message that is not UTF-8 is refused, and only that "
                                    "message") {
   kit::test_server server;
-  auto handler = sys.spawn(forwarding_handler, caf::actor_cast<caf::actor>(self));
-  auto conn = spawn(server.url("/"), handler);
-  REQUIRE(ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
-  CHECK(next_event(self).first == "connected");
+  auto [conn, handler] = connected(server);
   // Sent, the server would fail the connection with 1007 and every pending request with it.
   const auto refused = ask_void(conn, "caf\xe9");
   CHECK(refused.code == errc::bad_text);

@@ -37,14 +37,16 @@ TEST_CASE("errors are forgotten after the decay without a new one, a success cle
 
 TEST_CASE("the healthiest member wins, ties go round-robin, ineligible members are skipped") {
   std::uint64_t turn = 0;
-  CHECK(pick_healthiest({90, 100, 80}, turn) == std::size_t{1});
-  CHECK_FALSE(pick_healthiest({std::nullopt, std::nullopt}, turn));
-  CHECK_FALSE(pick_healthiest({}, turn));
+  // No pending requests anywhere: ties are decided by the turn alone.
+  CHECK(pick_healthiest({90, 100, 80}, {0, 0, 0}, turn) == std::size_t{1});
+  CHECK_FALSE(pick_healthiest({std::nullopt, std::nullopt}, {0, 0}, turn));
+  CHECK_FALSE(pick_healthiest({}, {}, turn));
 
   std::map<std::size_t, int> picks;
   const std::vector<std::optional<int>> tied{100, std::nullopt, 100, 70, 100};
+  const std::vector<std::uint64_t> idle(tied.size(), 0);
   for (int i = 0; i < 300; ++i)
-    ++picks[*pick_healthiest(tied, turn)];
+    ++picks[*pick_healthiest(tied, idle, turn)];
   CHECK(picks.size() == 3);
   CHECK(picks[0] == 100);
   CHECK(picks[2] == 100);
