@@ -104,9 +104,10 @@ connect_options parse_connect(arguments& args) {
 
 /// Prints what the connection reports and, with --echo, sends every message back. Fulfils
 /// `done` with how the connection ended; messages arrive before that event, so every message
-/// is printed by then.
+/// is printed by then. The promise is shared: after a failed connect the command returns
+/// while the end event may still be on its way to this actor.
 caf::behavior printer(caf::event_based_actor* self, bool echo,
-                      std::promise<disconnect_info>* done) {
+                      std::shared_ptr<std::promise<disconnect_info>> done) {
   auto reply_to_sender = [self](auto frame) {
     caf::anon_send(caf::actor_cast<connection_actor>(self->current_sender()), send_atom::value,
                    std::move(frame));
@@ -206,9 +207,9 @@ int run_connect(const connect_options& opts) {
   io_runtime io{1};
   zenws::actor_system_config cfg{2};
   caf::actor_system sys{cfg};
-  std::promise<disconnect_info> done;
-  auto ended = done.get_future();
-  auto handler = sys.spawn(printer, opts.echo, &done);
+  auto done = std::make_shared<std::promise<disconnect_info>>();
+  auto ended = done->get_future();
+  auto handler = sys.spawn(printer, opts.echo, done);
   auto conn = spawn_connection(sys, io, opts.config, handler);
   caf::scoped_actor self{sys};
   const auto& t = opts.config.timeouts;

@@ -424,10 +424,12 @@ int run_soak(const soak_options& opt) {
                      std::to_string(last) + " KiB at the end");
   }
 
+  // The load and the counter hold pointers to this frame's ledger and count: wait for them.
   self->send_exit(load, caf::exit_reason::user_shutdown);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
-  self->wait_for(pool);
+  self->wait_for(load, pool);
   self->send_exit(counter, caf::exit_reason::user_shutdown);
+  self->wait_for(counter);
   server.reset(); // closes the sessions it still holds, the stalled ones too
   std::this_thread::sleep_for(200ms);
   const auto fds_after = open_descriptors();

@@ -132,6 +132,7 @@ TEST_CASE("--header and --subprotocol reach the upgrade request") {
 TEST_CASE("an untrusted certificate fails with a message saying so, unless --ca or --insecure") {
   kit::test_server server{kit::server_options::secure()};
   const auto refused = run_zenws({"connect", server.url("/")}, "x\n");
+  INFO("stderr: ", refused.err);
   CHECK(refused.exit_code == 1);
   CHECK(refused.err.find("certificate") != std::string::npos);
   CHECK(refused.out.empty());
