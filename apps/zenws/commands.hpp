@@ -10,6 +10,7 @@ int connect_command(arguments& args);
 int demo_command(arguments& args);
 int replay_command(arguments& args);
 int serve_command(arguments& args);
+int sim_command(arguments& args);
 int soak_command(arguments& args);
 
 } // namespace zenws::cli

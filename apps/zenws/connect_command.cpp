@@ -118,6 +118,9 @@ caf::behavior printer(caf::event_based_actor* self, bool echo,
         if (echo)
           reply_to_sender(std::move(f));
       },
+      // A JSON-RPC response typed on stdin: no request of ours waits for it, so the connection
+      // reports it as unmatched. It is a message like any other here.
+      [=](unmatched_atom, text_frame& f) { std::cout << f.data << std::endl; },
       [=](binary_frame& f) {
         std::cout << "[binary] " << base64_encode(f.data) << std::endl;
         if (echo)

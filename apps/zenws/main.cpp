@@ -16,6 +16,7 @@ const char* usage =
     "  demo                   the whole story on an embedded server\n"
     "  replay FILE            print a recording made with connect --record\n"
     "  serve [--tls]          run the test kit's echo server until interrupted\n"
+    "  sim deribit|binance    run a venue simulator until interrupted\n"
     "  soak [--seconds N]     a pool under load and faults, checked over time\n"
     "  help                   this text\n"
     "\n"
@@ -41,6 +42,8 @@ int main(int argc, char** argv) {
     return replay_command(args);
   if (command == "serve")
     return serve_command(args);
+  if (command == "sim")
+    return sim_command(args);
   if (command == "soak")
     return soak_command(args);
   if (command == "help" || command == "--help" || command == "-h") {

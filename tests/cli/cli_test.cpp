@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -281,4 +282,62 @@ TEST_CASE("the demo passes on its embedded server") {
   const auto r = run_zenws({"demo"}, "");
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("demo passed") != std::string::npos);
+}
+
+TEST_CASE("zenws sim deribit serves the simulator until interrupted, then reports") {
+  int out[2];
+  REQUIRE(pipe(out) == 0);
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    dup2(out[1], STDOUT_FILENO);
+    close(out[0]);
+    close(out[1]);
+    execl(ZENWS_CLI_PATH, ZENWS_CLI_PATH, "sim", "deribit", "--tls", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  close(out[1]);
+  // Reads stdout until `done(text)` holds or 10 s pass.
+  std::string printed;
+  const auto read_until = [&](auto done) {
+    pollfd fd{out[0], POLLIN, 0};
+    while (!done(printed) && poll(&fd, 1, 10000) > 0) {
+      char buf[4096];
+      const auto n = read(out[0], buf, sizeof(buf));
+      if (n <= 0)
+        break;
+      printed.append(buf, static_cast<std::size_t>(n));
+    }
+  };
+  read_until([](const std::string& s) { return s.find("client id: ") != std::string::npos; });
+  const auto url = printed.substr(0, printed.find('\n'));
+  const auto ca_at = printed.find("CA file: ");
+  REQUIRE(ca_at != std::string::npos);
+  const auto ca = printed.substr(ca_at + 9, printed.find('\n', ca_at) - ca_at - 9);
+  CHECK(url.rfind("wss://127.0.0.1:", 0) == 0);
+  CHECK(url.find("/ws/api/v2") != std::string::npos);
+  CHECK(printed.find("client id: zenws-client") != std::string::npos);
+
+  const auto r = run_zenws(
+      {"connect", url, "--ca", ca},
+      R"({"jsonrpc":"2.0","id":1,"method":"public/auth","params":{"grant_type":)"
+      R"("client_credentials","client_id":"zenws-client","client_secret":"zenws-secret"}})"
+      "\n"
+      R"({"jsonrpc":"2.0","id":2,"method":"private/get_positions","params":{}})"
+      "\n");
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("\"access_token\"") != std::string::npos);
+  CHECK(r.out.find(R"("id":2,"result":[])") != std::string::npos);
+
+  kill(pid, SIGINT);
+  read_until([](const std::string&) { return false; }); // to the end of its output
+  close(out[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(printed.find("requests 2 (0 errors), auths 1 (0 refused)") != std::string::npos);
+
+  CHECK(run_zenws({"sim", "nasdaq"}, "").exit_code == 2);
+  CHECK(run_zenws({"sim", "deribit", "--port", "x"}, "").exit_code == 2);
 }
