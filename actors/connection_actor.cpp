@@ -169,8 +169,11 @@ struct connection_data {
   std::uint64_t request_timer_tokens = 0; // tokens handed out so far
   subscription_tracker subscriptions;
   latency_stats latency{1};
-  fifo<bootstrap_step> bootstrap;      // steps left before ready
-  failure bootstrap_failure;           // why this attempt is being closed, if bootstrap failed
+  fifo<bootstrap_step> bootstrap; // steps left before ready
+  failure bootstrap_failure;      // why this attempt is being closed, if bootstrap failed
+  // The venue refused a request for its rate limit on this socket (Deribit's 10028 then closes
+  // the session): if the socket then ends, that is why, and the reconnect backs off longest.
+  failure venue_limited;
   std::optional<rate_limiter> limiter; // when options.rate_limit.limits has buckets
   failure limiter_error;               // an invalid rate-limit config: connect refuses with it
   std::map<rate_limiter::ticket, held_frame> held; // frames waiting for tokens
@@ -910,6 +913,7 @@ void emit_disconnected(self_pointer self, const disconnect_info& info) {
 /// handler, then retry or give up as the policy says.
 void on_ended(self_pointer self, disconnect_info info) {
   auto& st = self->state;
+  const auto venue_limited = std::exchange(st.venue_limited, {});
   record_close(self, info);
   auto bootstrap_failure = release_attempt(self, "the connection dropped while the request waited");
   const bool bootstrap_failed = static_cast<bool>(bootstrap_failure);
@@ -936,7 +940,12 @@ void on_ended(self_pointer self, disconnect_info info) {
     return;
   }
 
-  const auto cause = cause_of(info);
+  const auto cause = venue_limited && !bootstrap_failed
+                         ? failure{errc::venue_rate_limited,
+                                   "the venue refused a request for its rate limit (" +
+                                       venue_limited.detail + "), then the connection ended",
+                                   0, 0}
+                         : cause_of(info);
   emit_disconnected(self, info);
   notify(self, disconnected_atom::value, std::move(info));
   auto decision = st.policy.on_failure(cause, now());
@@ -1014,8 +1023,12 @@ bool complete_request(self_pointer self, const json_rpc::message& msg) {
       std::chrono::duration_cast<std::chrono::microseconds>(now() - entry->sent_at);
   if (!ok) {
     const auto why = json_rpc::to_failure(msg);
+    if (why.code == errc::venue_rate_limited)
+      st.venue_limited = why;
     if (w.what == waiter::purpose::bootstrap) {
-      fail_bootstrap(self, failure{w.bootstrap_error, why.detail, 0, 0});
+      // "Too many requests" to an auth call is no verdict on the credentials.
+      const auto code = why.code == errc::venue_rate_limited ? why.code : w.bootstrap_error;
+      fail_bootstrap(self, failure{code, why.detail, 0, 0});
       return true;
     }
     if (w.what == waiter::purpose::restore) {

@@ -230,6 +230,10 @@ constexpr code_info code_table[] = {
      "The text message was not sent: it is not valid UTF-8, and a server fails the connection "
      "over such a message (RFC 6455 8.1)",
      "Send text as UTF-8, and bytes that are not text as a binary message."},
+    {errc::bad_params, "bad_params", category::internal, fatal,
+     "The request was not sent: its params lack a member the venue requires for this method",
+     "Add the member the detail names; the adapter's method table lists what each method "
+     "requires."},
     {errc::no_connections, "no_connections", category::network, recoverable,
      "No connection of the pool was ready to take the request",
      "Wait for the pool's connections to come back, or add connections to the pool."},

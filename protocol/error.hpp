@@ -98,6 +98,7 @@ enum class errc : std::uint8_t {
   name_type_mismatch = 110, ///< the named actor does not have the interface asked for
   bad_channel = 111, ///< a channel the venue's dialect refuses (format, count per connection)
   bad_text = 112,    ///< a text message to send that is not UTF-8
+  bad_params = 113,  ///< request params the venue's method table refuses (a member missing)
 };
 
 /// A failure as reported by zenws: the code plus specifics that are safe to log.

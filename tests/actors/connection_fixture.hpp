@@ -192,8 +192,8 @@ struct fixture {
 /// (error code, none for a result) come back to `sink` as (int request, int code), in the order
 /// they end.
 inline caf::actor fire(caf::actor_system& sys, const zenws::connection_actor& conn, int n,
-                       std::string method, caf::timespan timeout, const caf::actor& sink,
-                       std::string params = {}) {
+                       const std::string& method, caf::timespan timeout, const caf::actor& sink,
+                       const std::string& params = {}) {
   return sys.spawn([=](caf::event_based_actor* a) -> caf::behavior {
     for (int i = 0; i < n; ++i)
       a->request(conn, std::chrono::seconds{30}, zenws::request_atom::value, method, params,

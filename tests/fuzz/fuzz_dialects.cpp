@@ -1,5 +1,6 @@
-// The venue dialects (Deribit's JSON-RPC, Binance streams and WebSocket API, OKX, Bybit,
-// Ethereum) reading arbitrary frames in the middle of a session.
+// The venue dialects (JSON-RPC, Deribit's, Binance streams and WebSocket API, OKX, Bybit,
+// Ethereum) reading arbitrary frames in the middle of a session, and Deribit's order book
+// reading the same frames.
 //
 // Input: byte 0 picks the dialect, the rest is frames, one per line. Before the frames the
 // dialect has a subscription (id 1) and a login (id 2) in flight, so acknowledgements and
@@ -8,7 +9,9 @@
 //   hand an answer to the market-data handler and leave its request waiting), for frames whose
 //   keys are not written with escapes;
 // - confirmed() confirms only channels that were requested, each once;
-// - signature_payload() accepts what json_rpc classifies as a JSON object only.
+// - signature_payload() accepts what json_rpc classifies as a JSON object only;
+// - the order book is never crossed while valid, and invalid after a gap, an inconsistency or a
+//   malformed message.
 
 #include <algorithm>
 #include <cstddef>
@@ -21,6 +24,8 @@
 #include "fuzz_check.hpp"
 #include "zenws/adapters/binance.hpp"
 #include "zenws/adapters/bybit.hpp"
+#include "zenws/adapters/deribit.hpp"
+#include "zenws/adapters/deribit_order_book.hpp"
 #include "zenws/adapters/json_rpc.hpp"
 #include "zenws/adapters/okx.hpp"
 
@@ -36,7 +41,7 @@ struct venue {
 };
 
 venue pick(std::uint8_t which) {
-  switch (which % 6) {
+  switch (which % 7) {
   case 0:
     return {std::make_unique<json_rpc_dialect>(),
             {"book.BTC-PERPETUAL.100ms", "trades.ETH.raw"},
@@ -56,8 +61,12 @@ venue pick(std::uint8_t which) {
   case 4:
     return {
         std::make_unique<bybit::dialect>(), {"orderbook.1.BTCUSDT", "publicTrade.BTCUSDT"}, "auth"};
-  default:
+  case 5:
     return {std::make_unique<generic_json_rpc::ethereum_dialect>(), {"newHeads"}, "eth_chainId"};
+  default:
+    return {std::make_unique<deribit::dialect>(true),
+            {"book.BTC-PERPETUAL.100ms", "user.orders.any.any.raw"},
+            "public/auth"};
   }
 }
 
@@ -95,6 +104,18 @@ void read_frame(venue& v, std::string_view frame) {
     check_confirmed(d, answer, v.channels);
 }
 
+void check_book(deribit::order_book& book, std::string_view frame) {
+  using deribit::book_update;
+  const auto update = book.apply(frame);
+  if (update == book_update::gap || update == book_update::inconsistent ||
+      update == book_update::malformed)
+    check(!book.valid(), "the order book stays valid after a failed message");
+  const auto bid = book.best_bid();
+  const auto ask = book.best_ask();
+  if (book.valid() && bid && ask)
+    check(bid->price < ask->price, "a valid order book is crossed");
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -106,8 +127,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     v.dialect->subscription_request(1, subscription_op::subscribe, v.channels);
   }
   v.dialect->request(2, v.login_method, "{}");
-  while (!rest.empty())
-    read_frame(v, fuzz::take_line(rest));
+  deribit::order_book book{"book.BTC-PERPETUAL.100ms"};
+  while (!rest.empty()) {
+    const auto frame = fuzz::take_line(rest);
+    read_frame(v, frame);
+    check_book(book, frame);
+  }
 
   const auto payload = binance::signature_payload(fuzz::text_of(data, size));
   if (payload && size > 0) // "" stands for no params: an empty payload

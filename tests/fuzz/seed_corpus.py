@@ -97,6 +97,20 @@ DIALECTS = {
         b'{"jsonrpc":"2.0","id":1,"result":"0x9cef478923ff08bf67fde6c64013158d"}',
         b'{"jsonrpc":"2.0","method":"eth_subscription","params":{"subscription":'
         b'"0x9cef478923ff08bf67fde6c64013158d","result":{"number":"0x1b4"}}}']),
+    # The Deribit adapter's dialect, and the order book reading the same frames.
+    "deribit_adapter": b"\x06" + b"\n".join([
+        b'{"jsonrpc":"2.0","id":1,"result":["book.BTC-PERPETUAL.100ms"],"usIn":1,"usOut":2,'
+        b'"usDiff":1,"testnet":true}',
+        b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms",'
+        b'"data":{"type":"snapshot","instrument_name":"BTC-PERPETUAL","timestamp":1699999999000,'
+        b'"change_id":123456789,"bids":[["new",50000.0,10.5],["new",49999.5,5.2]],'
+        b'"asks":[["new",50001.0,8.3]]}}}',
+        b'{"jsonrpc":"2.0","method":"subscription","params":{"channel":"book.BTC-PERPETUAL.100ms",'
+        b'"data":{"type":"change","instrument_name":"BTC-PERPETUAL","timestamp":1699999999100,'
+        b'"change_id":123456790,"prev_change_id":123456789,"bids":[["change",50000.0,9.8],'
+        b'["delete",49999.5,0]],"asks":[["new",50002.0,3.5]]}}}',
+        b'{"jsonrpc":"2.0","id":2,"error":{"code":10028,"message":"too_many_requests",'
+        b'"data":null},"usIn":1,"usOut":2,"usDiff":1,"testnet":true}']),
 }
 
 URL = {

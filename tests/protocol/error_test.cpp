@@ -77,6 +77,7 @@ const code_row all_codes[] = {
     {errc::name_type_mismatch, 110, "name_type_mismatch", category::internal, fatal},
     {errc::bad_channel, 111, "bad_channel", category::internal, fatal},
     {errc::bad_text, 112, "bad_text", category::internal, fatal},
+    {errc::bad_params, 113, "bad_params", category::internal, fatal},
     {errc::no_connections, 11, "no_connections", category::network, recoverable},
     {errc::server_shutdown, 12, "server_shutdown", category::network, recoverable},
 };
