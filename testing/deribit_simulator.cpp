@@ -269,6 +269,14 @@ double deribit_simulator::position(const std::string& client_id,
   return p == a->second.positions.end() ? 0 : p->second.size;
 }
 
+std::vector<session_id> deribit_simulator::sessions() const {
+  std::lock_guard<std::mutex> lock{impl_->mutex};
+  std::vector<session_id> out;
+  for (const auto& [id, s] : impl_->state.sessions)
+    out.push_back(id);
+  return out;
+}
+
 std::vector<std::string> deribit_simulator::channels(session_id session) const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   const auto s = impl_->state.sessions.find(session);

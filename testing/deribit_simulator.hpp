@@ -233,6 +233,8 @@ public:
   std::vector<deribit_order> open_orders(const std::string& client_id) const;
   /// The account's position in the instrument (USD; negative = short).
   double position(const std::string& client_id, const std::string& instrument) const;
+  /// The open sessions (a stalled one stays open), in id order.
+  std::vector<session_id> sessions() const;
   /// The session's channels, sorted (empty once it has ended).
   std::vector<std::string> channels(session_id session) const;
   /// The account the session is authenticated as, if any.

@@ -1,10 +1,11 @@
-// zenws demo: the client's story on an embedded wss echo server (the test kit's), with every
-// step checked and timed. Until the Deribit simulator exists this is the main job: it shows a
-// verified TLS connect, echo round trips, binary and fragmented messages, a server ping, and a
-// close handshake that still delivers the replies in flight.
+// zenws demo: the Deribit desk story (deribit_demo.cpp) by default; with --basics, the
+// client's basics on an embedded wss echo server (the test kit's), every step checked and
+// timed: a verified TLS connect, echo round trips, binary and fragmented messages, a server
+// ping, and a close handshake that still delivers the replies in flight.
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 
 #include "checklist.hpp"
 #include "commands.hpp"
+#include "deribit_demo.hpp"
 #include "zenws/actors/blocking_connection.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
@@ -107,13 +109,19 @@ void run_story(testing::test_server& server, blocking_connection& conn, checklis
                "server saw our close frame: 1000 \"demo done\"");
 }
 
-} // namespace
+const char* demo_usage =
+    "usage: zenws demo [--seconds N] [--url URL [--ca FILE]] [--basics]\n"
+    "A Deribit desk on a supervised pool of 3 connections, with faults injected while it\n"
+    "trades; prints live status and a summary, exits 0 only if nothing was lost.\n"
+    "  --seconds N  how long it runs (default 30, at least 10)\n"
+    "  --url URL    run against a Deribit endpoint (e.g. wss://test.deribit.com/ws/api/v2)\n"
+    "               instead of the embedded simulator; credentials come from\n"
+    "               ZENWS_DERIBIT_CLIENT_ID and ZENWS_DERIBIT_CLIENT_SECRET (without them:\n"
+    "               market data only). Faults that need our own server are skipped there.\n"
+    "  --ca FILE    with --url: trust this CA (e.g. the one `zenws sim deribit --tls` prints)\n"
+    "  --basics     the client's basics on an embedded echo server instead\n";
 
-int demo_command(arguments& args) {
-  if (!args.empty()) {
-    std::cout << "usage: zenws demo\n";
-    return args.take_flag("--help") ? exit_ok : exit_usage;
-  }
+int run_basics() {
   testing::test_server server{testing::server_options::secure()};
   std::cout << "zenws demo: echo server at " << server.url("/demo") << std::endl;
   io_runtime io{1};
@@ -132,6 +140,68 @@ int demo_command(arguments& args) {
                     : "demo FAILED: " + std::to_string(checks.failures()) + " check(s)")
             << std::endl;
   return checks.failures() == 0 ? exit_ok : exit_failure;
+}
+
+demo_options parse_demo(arguments& args, bool& basics) {
+  demo_options o;
+  while (!args.empty()) {
+    if (args.take_flag("--basics")) {
+      basics = true;
+    } else if (const auto seconds = args.take_option("--seconds")) {
+      long n = 0;
+      try {
+        std::size_t used = 0;
+        n = std::stol(*seconds, &used);
+        if (used != seconds->size())
+          n = 0;
+      } catch (const std::exception&) {
+      }
+      if (n < 10)
+        throw usage_error{"--seconds takes a whole number of at least 10, was " + *seconds};
+      o.duration = std::chrono::seconds{n};
+    } else if (const auto url = args.take_option("--url")) {
+      o.url = *url;
+    } else if (const auto ca = args.take_option("--ca")) {
+      o.ca_file = *ca;
+    } else {
+      throw usage_error{"unknown argument " + args.peek()};
+    }
+  }
+  if (!o.url.empty()) {
+    const char* id = std::getenv("ZENWS_DERIBIT_CLIENT_ID");
+    const char* secret = std::getenv("ZENWS_DERIBIT_CLIENT_SECRET");
+    if (id && secret && *id && *secret)
+      o.login = {id, secret};
+  }
+  return o;
+}
+
+} // namespace
+
+int demo_command(arguments& args) {
+  if (args.take_flag("--help")) {
+    std::cout << demo_usage;
+    return exit_ok;
+  }
+  bool basics = false;
+  demo_options options;
+  try {
+    options = parse_demo(args, basics);
+  } catch (const usage_error& e) {
+    std::cerr << "zenws demo: " << e.message << "\n" << demo_usage;
+    return exit_usage;
+  }
+  if (basics)
+    return run_basics();
+  if (!options.url.empty()) {
+    connection_config probe;
+    probe.url = options.url;
+    if (auto problems = validate(probe); !problems.empty()) {
+      std::cerr << "zenws demo: " << problems.front().to_string() << "\n";
+      return exit_usage;
+    }
+  }
+  return run_deribit_demo(options);
 }
 
 } // namespace zenws::cli

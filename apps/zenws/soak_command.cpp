@@ -27,6 +27,7 @@
 
 #include "checklist.hpp"
 #include "commands.hpp"
+#include "pool_watch.hpp"
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
 #include "zenws/supervision/pool_actor.hpp"
@@ -184,64 +185,6 @@ const char* name_of(fault f) {
     return "server close 1001";
   }
   return "?";
-}
-
-// -- reading the pool --------------------------------------------------------------------------
-
-/// Heartbeat counters summed over every connection actor seen (restarted ones start at 0).
-struct heartbeat_totals {
-  std::map<caf::actor_id, heartbeat_health> by_actor;
-
-  void update(caf::scoped_actor& self, const pool_health& h) {
-    for (const auto& slot : h.slots)
-      self->request(slot.connection, 2s, caf::get_atom::value, heartbeat_atom::value)
-          .receive([&](heartbeat_health& hb) { by_actor[slot.connection.id()] = hb; },
-                   [](caf::error&) {});
-  }
-  std::uint64_t sent() const { return sum(&heartbeat_health::sent); }
-  std::uint64_t received() const { return sum(&heartbeat_health::received); }
-  std::uint64_t stale() const { return sum(&heartbeat_health::stale); }
-
-private:
-  std::uint64_t sum(std::uint64_t heartbeat_health::*field) const {
-    std::uint64_t n = 0;
-    for (const auto& [id, hb] : by_actor)
-      n += hb.*field;
-    return n;
-  }
-};
-
-std::optional<pool_health> health_of(caf::scoped_actor& self, const pool_actor& pool) {
-  std::optional<pool_health> out;
-  self->request(pool, 2s, caf::get_atom::value, health_atom::value)
-      .receive([&](pool_health& h) { out = std::move(h); }, [](caf::error&) {});
-  return out;
-}
-
-std::size_t ready_slots(const pool_health& h) {
-  std::size_t n = 0;
-  for (const auto& slot : h.slots)
-    n += slot.ready ? 1 : 0;
-  return n;
-}
-
-std::uint64_t held_channels(const pool_health& h) {
-  std::uint64_t n = 0;
-  for (const auto& slot : h.slots)
-    n += slot.subscriptions;
-  return n;
-}
-
-/// Waits up to `timeout` for every slot to be ready; the time it took, or nullopt.
-std::optional<milliseconds> wait_ready(caf::scoped_actor& self, const pool_actor& pool,
-                                       std::size_t size, milliseconds timeout) {
-  const auto start = clock_type::now();
-  while (clock_type::now() - start < timeout) {
-    if (auto h = health_of(self, pool); h && ready_slots(*h) == size)
-      return std::chrono::duration_cast<milliseconds>(clock_type::now() - start);
-    std::this_thread::sleep_for(10ms);
-  }
-  return std::nullopt;
 }
 
 // -- the run -----------------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "zenws/testing/deribit_simulator.hpp"
 #include "zenws/testing/test_server.hpp"
 
 using namespace std::chrono_literals;
@@ -278,10 +279,45 @@ TEST_CASE("bad usage exits 2 with the usage text") {
   CHECK(bad_url.err.find("url") != std::string::npos);
 }
 
-TEST_CASE("the demo passes on its embedded server") {
+TEST_CASE("the demo passes on its embedded Deribit simulator, every fault recovered") {
   const auto r = run_zenws({"demo"}, "");
+  INFO(r.out);
   CHECK(r.exit_code == 0);
   CHECK(r.out.find("demo passed") != std::string::npos);
+  CHECK(r.out.find("FAIL") == std::string::npos);
+  for (const char* fault :
+       {"fault: stall a session", "fault: kill a connection actor", "fault: reset a socket"})
+    CHECK(r.out.find(fault) != std::string::npos);
+  CHECK(r.out.find("order requests ended exactly once each") != std::string::npos);
+  CHECK(r.out.find("no order left open") != std::string::npos);
+  CHECK(r.out.find("zenws-secret") == std::string::npos); // the secret never printed
+  const auto basics = run_zenws({"demo", "--basics"}, "");
+  CHECK(basics.exit_code == 0);
+  CHECK(basics.out.find("demo passed") != std::string::npos);
+  CHECK(run_zenws({"demo", "--seconds", "3"}, "").exit_code == 2);
+  CHECK(run_zenws({"demo", "--url", "http://x/"}, "").exit_code == 2);
+}
+
+TEST_CASE("demo --url runs the story against another Deribit endpoint, credentials from the "
+          "environment") {
+  kit::deribit_simulator_options options;
+  options.clients = {{"env-client", "env-secret-123"}};
+  kit::deribit_simulator venue{options};
+  setenv("ZENWS_DERIBIT_CLIENT_ID", "env-client", 1);
+  setenv("ZENWS_DERIBIT_CLIENT_SECRET", "env-secret-123", 1);
+  const auto r = run_zenws({"demo", "--url", venue.url(), "--seconds", "10"}, "");
+  unsetenv("ZENWS_DERIBIT_CLIENT_ID");
+  unsetenv("ZENWS_DERIBIT_CLIENT_SECRET");
+  INFO(r.out);
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.find("fault: kill a connection actor") != std::string::npos);
+  CHECK(r.out.find("fault: force a reconnect") != std::string::npos);
+  CHECK(r.out.find("fault: reset") == std::string::npos); // needs our own server
+  CHECK(r.out.find("env-secret-123") == std::string::npos);
+  CHECK(r.err.find("env-secret-123") == std::string::npos);
+  CHECK(venue.counters().auths >= 3);
+  CHECK(venue.counters().orders_placed > 0);
+  CHECK(venue.open_orders("env-client").empty());
 }
 
 TEST_CASE("zenws sim deribit serves the simulator until interrupted, then reports") {
