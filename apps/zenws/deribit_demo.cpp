@@ -225,12 +225,20 @@ caf::behavior trader(trader_actor* self, pool_actor pool, desk_stats* stats,
 
 // -- faults ------------------------------------------------------------------------------------
 
-enum class fault : std::uint8_t { stall_session, kill_actor, reset_socket, force_reconnect };
+enum class fault : std::uint8_t {
+  stall_session,
+  lose_book_update,
+  kill_actor,
+  reset_socket,
+  force_reconnect
+};
 
 const char* name_of(fault f) {
   switch (f) {
   case fault::stall_session:
     return "stall a session (the server stops reading and writing)";
+  case fault::lose_book_update:
+    return "lose a book update (the venue skips a change_id)";
   case fault::kill_actor:
     return "kill a connection actor";
   case fault::reset_socket:
@@ -398,10 +406,14 @@ int run_deribit_demo(const demo_options& opt) {
   // Faults at fixed points of the run; those that need our own server only against it.
   std::vector<std::pair<double, fault>> plan;
   if (venue)
-    plan = {{0.1, fault::stall_session}, {0.5, fault::kill_actor}, {0.75, fault::reset_socket}};
+    plan = {{0.1, fault::stall_session},
+            {0.3, fault::lose_book_update},
+            {0.5, fault::kill_actor},
+            {0.75, fault::reset_socket}};
   else
     plan = {{0.25, fault::kill_actor}, {0.55, fault::force_reconnect}};
   std::vector<kit::session_id> stalled;
+  bool lost_book_update = false;
   struct pending_fault {
     fault what;
     clock_type::time_point at;
@@ -430,7 +442,9 @@ int run_deribit_demo(const demo_options& opt) {
         watching.reset();
       }
     }
-    if (!watching && next < plan.size() &&
+    // One connection fault at a time (each is watched until recovered); a lost book update is
+    // no connection's fault and need not wait.
+    if (next < plan.size() && (!watching || plan[next].second == fault::lose_book_update) &&
         elapsed >= plan[next].first * std::chrono::duration<double>(opt.duration).count()) {
       const auto what = plan[next++].second;
       const auto before = recoveries_so_far(self, *h);
@@ -454,6 +468,11 @@ int run_deribit_demo(const demo_options& opt) {
           done = false;
         }
         break;
+      case fault::lose_book_update:
+        venue->drop_next_book_change(instrument);
+        lost_book_update = true;
+        done = false; // not a connection's fault: checked at the end
+        break;
       case fault::kill_actor:
         self->send_exit(h->slots.front().connection, caf::exit_reason::kill);
         break;
@@ -463,7 +482,7 @@ int run_deribit_demo(const demo_options& opt) {
       }
       if (done)
         watching = pending_fault{what, now, before};
-      else
+      else if (what != fault::lose_book_update)
         recoveries.emplace_back(what, std::nullopt);
     }
     if (now >= next_status) {
@@ -515,6 +534,10 @@ int run_deribit_demo(const demo_options& opt) {
                    std::to_string(stats.change_id.load()) + " (" +
                    std::to_string(stats.book_messages.load()) + " book messages, " +
                    std::to_string(stats.gaps.load()) + " gaps repaired by resubscribing)");
+  if (lost_book_update)
+    checks.check(stats.gaps >= 1 && stats.resubscribes >= 1,
+                 "the lost book update was noticed (prev_change_id did not follow) and the book "
+                 "repaired by a resubscribe");
   checks.check(stats.tickers > 0 && stats.trades > 0,
                std::to_string(stats.tickers.load()) + " tickers and " +
                    std::to_string(stats.trades.load()) + " trade messages received");

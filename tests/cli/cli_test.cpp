@@ -290,11 +290,13 @@ TEST_CASE("the demo passes on its embedded Deribit simulator, every fault recove
     CHECK(r.out.find(fault) != std::string::npos);
   CHECK(r.out.find("order requests ended exactly once each") != std::string::npos);
   CHECK(r.out.find("no order left open") != std::string::npos);
+  CHECK(r.out.find("the lost book update was noticed") != std::string::npos);
   CHECK(r.out.find("zenws-secret") == std::string::npos); // the secret never printed
   const auto basics = run_zenws({"demo", "--basics"}, "");
   CHECK(basics.exit_code == 0);
   CHECK(basics.out.find("demo passed") != std::string::npos);
   CHECK(run_zenws({"demo", "--seconds", "3"}, "").exit_code == 2);
+  CHECK(run_zenws({"demo", "--seconds", "20"}, "").exit_code == 2); // too short for the stall
   CHECK(run_zenws({"demo", "--url", "http://x/"}, "").exit_code == 2);
 }
 
