@@ -42,20 +42,6 @@ bool is_multiple(double amount, double unit) {
   return amount > 0 && std::abs(n - std::round(n)) < 1e-9;
 }
 
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject())
-    return nullptr;
-  const auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::optional<std::string> string_param(const rapidjson::Value& params, const char* name) {
-  const auto* v = member(params, name);
-  if (!v || !v->IsString())
-    return std::nullopt;
-  return std::string{v->GetString(), v->GetStringLength()};
-}
-
 std::optional<double> number_param(const rapidjson::Value& params, const char* name) {
   const auto* v = member(params, name);
   if (!v || !v->IsNumber())
@@ -66,10 +52,6 @@ std::optional<double> number_param(const rapidjson::Value& params, const char* n
 bool bool_param(const rapidjson::Value& params, const char* name) {
   const auto* v = member(params, name);
   return v && v->IsBool() && v->GetBool();
-}
-
-std::string text_of(const rapidjson::StringBuffer& buffer) {
-  return {buffer.GetString(), buffer.GetSize()};
 }
 
 double level_amount(const deribit_state& state, const level& l) {
@@ -638,12 +620,6 @@ own_order(deribit_state& state, const rapidjson::Value& params, const std::strin
   if (it->second.public_view.client_id != account)
     return error_result(10029, "not_owner_of_order");
   return &it->second;
-}
-
-method_result ok(std::string json) {
-  method_result r;
-  r.result = std::move(json);
-  return r;
 }
 
 // -- trading methods -------------------------------------------------------------------------

@@ -74,10 +74,6 @@ const method_spec* find_method(std::string_view name) {
   return nullptr;
 }
 
-std::string text_of(const rapidjson::StringBuffer& buffer) {
-  return {buffer.GetString(), buffer.GetSize()};
-}
-
 std::string json_of(const rapidjson::Value& v) {
   rapidjson::StringBuffer buffer;
   json_writer w{buffer};
@@ -90,26 +86,6 @@ std::string quoted(std::string_view s) {
   json_writer w{buffer};
   write_string(w, s);
   return text_of(buffer);
-}
-
-const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject())
-    return nullptr;
-  const auto it = object.FindMember(name);
-  return it == object.MemberEnd() ? nullptr : &it->value;
-}
-
-std::optional<std::string> string_param(const rapidjson::Value& params, const char* name) {
-  const auto* v = member(params, name);
-  if (!v || !v->IsString())
-    return std::nullopt;
-  return std::string{v->GetString(), v->GetStringLength()};
-}
-
-method_result ok(std::string json) {
-  method_result r;
-  r.result = std::move(json);
-  return r;
 }
 
 /// One request being answered.

@@ -40,4 +40,16 @@ std::optional<std::string> arguments::take_option(const std::string& option) {
   return std::nullopt;
 }
 
+termination_signals::termination_signals() {
+  sigemptyset(&signals_);
+  sigaddset(&signals_, SIGINT);
+  sigaddset(&signals_, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+}
+
+void termination_signals::wait() {
+  int received = 0;
+  sigwait(&signals_, &received);
+}
+
 } // namespace zenws::cli

@@ -1,6 +1,7 @@
 #pragma once
 // Minimal argument handling shared by the zenws subcommands.
 
+#include <csignal>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,18 @@ public:
 private:
   std::vector<std::string> args_;
   std::size_t next_ = 0;
+};
+
+/// SIGINT and SIGTERM, blocked from construction on so that threads started afterwards
+/// (servers, simulators) leave them to wait().
+class termination_signals {
+public:
+  termination_signals();
+  /// Waits for SIGINT or SIGTERM.
+  void wait();
+
+private:
+  sigset_t signals_;
 };
 
 /// Thrown for bad command lines; main() prints it with the usage and exits with exit_usage.

@@ -1,6 +1,5 @@
 // zenws serve: the test kit's echo server, for trying `zenws connect` or a client of your own.
 
-#include <csignal>
 #include <iostream>
 
 #include "commands.hpp"
@@ -23,18 +22,12 @@ int serve_command(arguments& args) {
       return exit_usage;
     }
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  // Block before the server's thread starts, so only sigwait below sees them.
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  termination_signals signals; // before the server's threads start
   testing::test_server server{options};
   std::cout << server.url("/") << std::endl;
   if (options.tls)
     std::cout << "CA file: " << server.tls().ca_file << std::endl;
-  int received = 0;
-  sigwait(&signals, &received);
+  signals.wait();
   return exit_ok;
 }
 

@@ -1,6 +1,5 @@
 // zenws sim deribit|binance: a venue simulator from the test kit, for the user's own tests.
 
-#include <csignal>
 #include <iostream>
 #include <map>
 #include <string>
@@ -108,13 +107,7 @@ int sim_command(arguments& args) {
     std::cerr << "zenws sim: " << e.message << "\n" << sim_usage;
     return exit_usage;
   }
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  // Block before the simulator's threads start, so only sigwait below sees them.
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  int received = 0;
+  termination_signals signals; // before the server's threads start
   if (o.venue == "deribit") {
     o.deribit.server = o.server;
     if (!o.keys.empty())
@@ -124,7 +117,7 @@ int sim_command(arguments& args) {
     if (o.server.tls)
       std::cout << "CA file: " << venue.tls().ca_file << std::endl;
     std::cout << "client id: " << venue.client_id() << std::endl;
-    sigwait(&signals, &received);
+    signals.wait();
     print_deribit(venue.counters());
     return exit_ok;
   }
@@ -136,7 +129,7 @@ int sim_command(arguments& args) {
             << std::endl;
   if (o.server.tls)
     std::cout << "CA file: " << venue.tls().ca_file << std::endl;
-  sigwait(&signals, &received);
+  signals.wait();
   const auto c = venue.counters();
   std::cout << "sessions " << c.sessions_opened << ", pings " << c.pings_sent << " ("
             << c.pongs_received << " answered), rate-limit closes " << c.rate_limit_closes

@@ -37,6 +37,26 @@ inline void write_string(json_writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
 }
 
+inline std::string text_of(const rapidjson::StringBuffer& buffer) {
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+/// The member `name` of `object`, or null when `object` is not an object or has no such member.
+inline const rapidjson::Value* member(const rapidjson::Value& object, const char* name) {
+  if (!object.IsObject())
+    return nullptr;
+  const auto it = object.FindMember(name);
+  return it == object.MemberEnd() ? nullptr : &it->value;
+}
+
+/// The string member `name` of request params, or nullopt when absent or not a string.
+inline std::optional<std::string> string_param(const rapidjson::Value& params, const char* name) {
+  const auto* v = member(params, name);
+  if (!v || !v->IsString())
+    return std::nullopt;
+  return std::string{v->GetString(), v->GetStringLength()};
+}
+
 /// Something for test_server to do on the simulator's behalf.
 struct action {
   enum class kind : std::uint8_t { send, close, reset };
@@ -239,6 +259,12 @@ struct method_result {
   std::string reason; ///< for -32602
 };
 method_result error_result(int code, std::string message);
+/// A successful outcome with `json` as its result.
+inline method_result ok(std::string json) {
+  method_result r;
+  r.result = std::move(json);
+  return r;
+}
 method_result invalid_param(std::string param, std::string reason);
 
 /// The exchange's methods; `account` is empty for public ones. Unknown method: nullopt.
