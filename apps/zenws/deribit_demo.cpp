@@ -29,7 +29,7 @@
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
 #include "zenws/adapters/deribit.hpp"
-#include "zenws/adapters/deribit_order_book.hpp"
+#include "zenws/adapters/deribit_book_keeper.hpp"
 #include "zenws/supervision/pool_actor.hpp"
 #include "zenws/testing/deribit_simulator.hpp"
 #include "zenws/testing/request_ledger.hpp"
@@ -51,7 +51,6 @@ constexpr double tick = 0.5; // BTC-PERPETUAL's tick size
 
 /// What the desk's actors report to the main thread.
 struct desk_stats {
-  std::atomic<std::uint64_t> book_messages{0};
   std::atomic<std::uint64_t> tickers{0};
   std::atomic<std::uint64_t> trades{0};
   std::atomic<std::uint64_t> gaps{0};
@@ -69,68 +68,34 @@ struct desk_stats {
 
 // -- the market-data side ----------------------------------------------------------------------
 
-struct market_state {
-  static inline const char* name = "demo_market";
-  std::optional<deribit::order_book> book;
-  pool_actor pool;
-  bool resubscribing = false;
-};
-using market_actor = caf::stateful_actor<market_state>;
-
-/// A gap, an inconsistent or a malformed book message: unsubscribe and subscribe again for a
-/// fresh snapshot.
-void resubscribe(market_actor* self, desk_stats* stats) {
-  auto& st = self->state;
-  if (st.resubscribing || !st.pool)
-    return;
-  st.resubscribing = true;
-  ++stats->resubscribes;
-  const std::vector<std::string> book{book_channel};
-  self->request(st.pool, std::chrono::seconds{5}, unsubscribe_atom::value, book)
-      .then(
-          [=](subscription_outcome&) {
-            self->request(self->state.pool, std::chrono::seconds{5}, subscribe_atom::value, book)
-                .then([=](subscription_outcome&) { self->state.resubscribing = false; },
-                      [=](caf::error&) { self->state.resubscribing = false; });
-          },
-          [=](caf::error&) { self->state.resubscribing = false; });
-}
-
-/// The pool's handler: every connection's messages arrive here.
-caf::behavior market(market_actor* self, desk_stats* stats) {
-  self->state.book.emplace(book_channel);
+/// Behind the book keeper: counts the ticker and trades messages it forwards.
+caf::behavior market(caf::event_based_actor* self, desk_stats* stats) {
   self->set_default_handler(caf::drop);
   return {
-      [=](pool_actor pool) { self->state.pool = std::move(pool); },
       [=](const text_frame& f) {
-        auto& book = *self->state.book;
-        const auto update = book.apply(f.data);
-        switch (update) {
-        case deribit::book_update::snapshot:
-        case deribit::book_update::applied:
-          ++stats->book_messages;
-          stats->change_id = book.change_id();
-          if (const auto bid = book.best_bid())
-            stats->best_bid = bid->price;
-          if (const auto ask = book.best_ask())
-            stats->best_ask = ask->price;
-          break;
-        case deribit::book_update::gap:
-        case deribit::book_update::inconsistent:
-        case deribit::book_update::malformed:
-          ++stats->gaps;
-          resubscribe(self, stats);
-          break;
-        case deribit::book_update::ignored:
-          if (f.data.find("\"ticker.") != std::string::npos)
-            ++stats->tickers;
-          else if (f.data.find("\"trades.") != std::string::npos)
-            ++stats->trades;
-          break;
-        }
-        stats->book_valid = book.valid();
+        if (f.data.find("\"ticker.") != std::string::npos)
+          ++stats->tickers;
+        else if (f.data.find("\"trades.") != std::string::npos)
+          ++stats->trades;
       },
   };
+}
+
+/// Reads the book keeper's book into the stats the trader and the status use.
+void read_book(caf::scoped_actor& self, const caf::actor& keeper, desk_stats& stats) {
+  self->request(keeper, 2s, caf::get_atom::value, book_channel, std::uint32_t{1})
+      .receive(
+          [&](deribit::book_state& b) {
+            stats.book_valid = b.valid;
+            stats.change_id = b.change_id;
+            stats.gaps = b.breaks;
+            stats.resubscribes = b.resubscribes;
+            if (!b.bids.empty())
+              stats.best_bid = b.bids.front().price;
+            if (!b.asks.empty())
+              stats.best_ask = b.asks.front().price;
+          },
+          [](caf::error&) {});
 }
 
 // -- the trading side --------------------------------------------------------------------------
@@ -277,12 +242,11 @@ double ms(std::chrono::microseconds us) {
 
 void print_status(caf::scoped_actor& self, const pool_health& h, const desk_stats& stats,
                   double seconds) {
-  std::printf("  %5.1fs  book #%lld %s %.1f / %.1f  (%llu updates, %llu gaps)  tickers %llu  "
+  std::printf("  %5.1fs  book #%lld %s %.1f / %.1f  (%llu gaps repaired)  tickers %llu  "
               "trades %llu  orders placed %llu cancelled %llu\n",
               seconds, static_cast<long long>(stats.change_id.load()),
               stats.book_valid ? "valid" : "INVALID", stats.best_bid.load(), stats.best_ask.load(),
-              static_cast<unsigned long long>(stats.book_messages.load()),
-              static_cast<unsigned long long>(stats.gaps.load()),
+              static_cast<unsigned long long>(stats.resubscribes.load()),
               static_cast<unsigned long long>(stats.tickers.load()),
               static_cast<unsigned long long>(stats.trades.load()),
               static_cast<unsigned long long>(stats.placed.load()),
@@ -326,8 +290,10 @@ pool_spec desk_spec(const demo_options& opt, const deribit::credentials& login,
 }
 
 /// The venue's best bid and ask at the change_id of the local book, compared.
-bool book_matches(caf::scoped_actor& self, const pool_actor& pool, const desk_stats& stats) {
+bool book_matches(caf::scoped_actor& self, const pool_actor& pool, const caf::actor& keeper,
+                  desk_stats& stats) {
   for (int attempt = 0; attempt < 40; ++attempt) {
+    read_book(self, keeper, stats);
     std::string result;
     self->request(pool, 3s, request_balanced_atom::value, std::string{"public/get_order_book"},
                   R"({"instrument_name":")" + instrument + R"(","depth":1})", caf::timespan{2s})
@@ -379,9 +345,12 @@ int run_deribit_demo(const demo_options& opt) {
 
   desk_stats stats;
   kit::request_ledger ledger;
+  // The pool's handler is the book keeper: it keeps the local book (resubscribing through the
+  // pool on a gap) and forwards every message to the market counter.
   auto handler = sys.spawn(market, &stats);
-  auto pool = spawn_pool(sys, io, desk_spec(opt, login, url, ca_file), handler);
-  self->send(handler, pool);
+  auto keeper = deribit::spawn_book_keeper(sys, {book_channel}, handler);
+  auto pool = spawn_pool(sys, io, desk_spec(opt, login, url, ca_file), keeper);
+  self->send(keeper, caf::put_atom::value, caf::actor_cast<caf::actor>(pool));
   const auto ready = wait_ready(self, pool, opt.connections, 15s);
   checks.check(ready.has_value(),
                std::to_string(opt.connections) +
@@ -429,6 +398,7 @@ int run_deribit_demo(const demo_options& opt) {
     std::this_thread::sleep_for(50ms);
     const auto now = clock_type::now();
     const double elapsed = std::chrono::duration<double>(now - start).count();
+    read_book(self, keeper, stats);
     auto h = health_of(self, pool);
     if (!h)
       continue;
@@ -529,11 +499,12 @@ int run_deribit_demo(const demo_options& opt) {
                                           : std::string{}) +
                                    ")");
   }
-  checks.check(stats.book_valid && book_matches(self, pool, stats),
+  const bool book_ok = book_matches(self, pool, keeper, stats);
+  checks.check(book_ok && stats.book_valid,
                "local order book valid and equal to the venue's at change_id " +
                    std::to_string(stats.change_id.load()) + " (" +
-                   std::to_string(stats.book_messages.load()) + " book messages, " +
-                   std::to_string(stats.gaps.load()) + " gaps repaired by resubscribing)");
+                   std::to_string(stats.gaps.load()) + " breaks, " +
+                   std::to_string(stats.resubscribes.load()) + " repaired by resubscribing)");
   if (lost_book_update)
     checks.check(stats.gaps >= 1 && stats.resubscribes >= 1,
                  "the lost book update was noticed (prev_change_id did not follow) and the book "
@@ -555,6 +526,8 @@ int run_deribit_demo(const demo_options& opt) {
     self->send_exit(desk, caf::exit_reason::user_shutdown);
     self->wait_for(desk);
   }
+  self->send_exit(keeper, caf::exit_reason::user_shutdown);
+  self->wait_for(keeper);
   self->send_exit(handler, caf::exit_reason::user_shutdown);
   self->wait_for(handler);
   std::cout << (checks.failures() == 0

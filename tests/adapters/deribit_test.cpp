@@ -12,6 +12,7 @@
 
 #include "actors/connection_fixture.hpp"
 #include "zenws/adapters/deribit.hpp"
+#include "zenws/adapters/deribit_book_keeper.hpp"
 #include "zenws/adapters/deribit_order_book.hpp"
 #include "zenws/testing/deribit_simulator.hpp"
 
@@ -368,4 +369,92 @@ TEST_CASE("deribit adapter: the order book follows snapshot and deltas, and a re
   ours += "]";
   CHECK(venue_book.first->result.find(ours) != std::string::npos);
   CHECK(book.change_id() == venue.change_id("BTC-PERPETUAL"));
+}
+
+TEST_CASE("deribit adapter: the book keeper repairs a gap by itself and forwards every message") {
+  kit::deribit_simulator venue{fast_venue()};
+  fixture f;
+  const std::string channel = "book.BTC-PERPETUAL.100ms";
+  auto keeper = zenws::deribit::spawn_book_keeper(f.sys, {channel}, f.handler);
+  const auto adapter = zenws::deribit::adapter(logged_in(venue));
+  auto conn = zenws::spawn_connection(
+      f.sys, f.io, adapter.configure(fixture::fast_config(venue.url())), adapter.options, keeper);
+  f.spawned.push_back(caf::actor_cast<caf::actor>(conn));
+  f.self->send(keeper, caf::put_atom::value, caf::actor_cast<caf::actor>(conn));
+  REQUIRE(f.ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  CHECK(f.next("connected").tag == "connected"); // forwarded by the keeper
+  REQUIRE(f.ask<zenws::subscription_outcome>(conn, zenws::subscribe_atom::value, strings{channel})
+              .first);
+  const auto state = [&] {
+    zenws::deribit::book_state out;
+    f.self->request(keeper, wait, caf::get_atom::value, channel, std::uint32_t{1000})
+        .receive([&](zenws::deribit::book_state& b) { out = std::move(b); }, [](caf::error&) {});
+    return out;
+  };
+  // Waits until the keeper's book is valid at the venue's change_id.
+  const auto caught_up = [&] {
+    for (int i = 0; i < 200; ++i) {
+      const auto b = state();
+      if (b.valid && b.change_id == venue.change_id("BTC-PERPETUAL"))
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  };
+  CHECK(caught_up());
+  CHECK(f.next("text").text.find(channel) != std::string::npos); // the snapshot, forwarded
+  for (int i = 0; i < 5; ++i)
+    venue.step_market();
+  CHECK(caught_up());
+
+  venue.drop_next_book_change("BTC-PERPETUAL");
+  while (venue.counters().dropped_book_changes == 0)
+    venue.step_market();
+  venue.step_market(); // the delta after the dropped one shows the gap
+  for (int i = 0; i < 3; ++i)
+    venue.step_market();
+  CHECK(caught_up()); // repaired: unsubscribed, subscribed, a fresh snapshot
+  const auto b = state();
+  CHECK(b.breaks == 1);
+  CHECK(b.resubscribes == 1);
+  CHECK(b.bids.size() > 5);
+  CHECK(b.bids.front().price < b.asks.front().price);
+  const auto unknown = [&] {
+    zenws::failure out;
+    f.self
+        ->request(keeper, wait, caf::get_atom::value, std::string{"book.ETH-PERPETUAL.raw"},
+                  std::uint32_t{1})
+        .receive([](zenws::deribit::book_state&) {},
+                 [&](caf::error& err) { out = zenws::to_failure(err); });
+    return out;
+  }();
+  CHECK(unknown.code == errc::bad_channel);
+  f.self->send_exit(keeper, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE("deribit adapter: the book keeper survives a downstream that drops what it does not "
+          "handle") {
+  // CAF answers a plain send that no handler takes with an error to the sender; the keeper
+  // must not end over such answers from its downstream.
+  kit::deribit_simulator venue{fast_venue()};
+  fixture f;
+  auto dropper = f.sys.spawn([](caf::event_based_actor* a) -> caf::behavior {
+    a->set_default_handler(caf::drop);
+    return {[](const zenws::text_frame&) {}};
+  });
+  auto keeper = zenws::deribit::spawn_book_keeper(f.sys, {"book.BTC-PERPETUAL.100ms"}, dropper);
+  const auto adapter = zenws::deribit::adapter(logged_in(venue));
+  auto conn = zenws::spawn_connection(
+      f.sys, f.io, adapter.configure(fixture::fast_config(venue.url())), adapter.options, keeper);
+  f.spawned.push_back(caf::actor_cast<caf::actor>(conn));
+  REQUIRE(f.ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  std::this_thread::sleep_for(100ms); // the connected event went through the keeper
+  bool alive = false;
+  f.self
+      ->request(keeper, wait, caf::get_atom::value, std::string{"book.BTC-PERPETUAL.100ms"},
+                std::uint32_t{1})
+      .receive([&](zenws::deribit::book_state&) { alive = true; }, [](caf::error&) {});
+  CHECK(alive);
+  f.self->send_exit(keeper, caf::exit_reason::user_shutdown);
+  f.self->send_exit(dropper, caf::exit_reason::user_shutdown);
 }
