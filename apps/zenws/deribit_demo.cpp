@@ -43,10 +43,10 @@ using std::chrono::milliseconds;
 using clock_type = std::chrono::steady_clock;
 namespace kit = zenws::testing;
 
-const std::string instrument = "BTC-PERPETUAL";
-const std::string book_channel = "book.BTC-PERPETUAL.100ms";
-const std::vector<std::string> channels{book_channel, "ticker.BTC-PERPETUAL.100ms",
-                                        "trades.BTC-PERPETUAL.100ms"};
+constexpr const char* instrument = "BTC-PERPETUAL";
+constexpr const char* book_channel = "book.BTC-PERPETUAL.100ms";
+constexpr const char* channels[] = {book_channel, "ticker.BTC-PERPETUAL.100ms",
+                                    "trades.BTC-PERPETUAL.100ms"};
 constexpr double tick = 0.5; // BTC-PERPETUAL's tick size
 
 /// What the desk's actors report to the main thread.
@@ -83,7 +83,7 @@ caf::behavior market(caf::event_based_actor* self, desk_stats* stats) {
 
 /// Reads the book keeper's book into the stats the trader and the status use.
 void read_book(caf::scoped_actor& self, const caf::actor& keeper, desk_stats& stats) {
-  self->request(keeper, 2s, caf::get_atom::value, book_channel, std::uint32_t{1})
+  self->request(keeper, 2s, caf::get_atom::value, std::string{book_channel}, std::uint32_t{1})
       .receive(
           [&](deribit::book_state& b) {
             stats.book_valid = b.valid;
@@ -145,8 +145,9 @@ void trade_step(trader_actor* self, const pool_actor& pool, desk_stats* stats,
   if (place) {
     char price[32];
     std::snprintf(price, sizeof price, "%.1f", std::floor((bid - 50 * tick) / tick) * tick);
-    params = R"({"instrument_name":")" + instrument + R"(","amount":10,"type":"limit","price":)" +
-             price + R"(,"post_only":true,"label":"zenws-demo"})";
+    params = std::string{R"({"instrument_name":")"} + instrument +
+             R"(","amount":10,"type":"limit","price":)" + price +
+             R"(,"post_only":true,"label":"zenws-demo"})";
   } else {
     params = R"({"order_id":")" + st.open_order + "\"}";
   }
@@ -175,7 +176,7 @@ void trade_step(trader_actor* self, const pool_actor& pool, desk_stats* stats,
           });
 }
 
-caf::behavior trader(trader_actor* self, pool_actor pool, desk_stats* stats,
+caf::behavior trader(trader_actor* self, const pool_actor& pool, desk_stats* stats,
                      kit::request_ledger* ledger) {
   self->send(self, trade_tick_atom::value);
   return {
@@ -296,7 +297,8 @@ bool book_matches(caf::scoped_actor& self, const pool_actor& pool, const caf::ac
     read_book(self, keeper, stats);
     std::string result;
     self->request(pool, 3s, request_balanced_atom::value, std::string{"public/get_order_book"},
-                  R"({"instrument_name":")" + instrument + R"(","depth":1})", caf::timespan{2s})
+                  std::string{R"({"instrument_name":")"} + instrument + R"(","depth":1})",
+                  caf::timespan{2s})
         .receive([&](rpc_response& r) { result = std::move(r.result); }, [](caf::error&) {});
     const auto change_at = result.find("\"change_id\":");
     if (change_at != std::string::npos &&
@@ -362,12 +364,12 @@ int run_deribit_demo(const demo_options& opt) {
     return exit_failure;
   }
   std::size_t accepted = 0;
-  for (const auto& channel : channels)
+  for (const char* channel : channels)
     self->request(pool, 5s, subscribe_atom::value, std::vector<std::string>{channel})
         .receive([&](subscription_outcome& o) { accepted += o.accepted.size(); },
                  [](caf::error&) {});
-  checks.check(accepted == channels.size(),
-               "subscribed to the book, ticker and trades of " + instrument + " through the pool");
+  checks.check(accepted == std::size(channels), "subscribed to the book, ticker and trades of " +
+                                                    std::string{instrument} + " through the pool");
   caf::actor desk;
   if (!login.client_id.empty())
     desk = sys.spawn(trader, pool, &stats, &ledger);
@@ -491,7 +493,7 @@ int run_deribit_demo(const demo_options& opt) {
     std::string left = "?";
     self->request(pool, 5s, request_balanced_atom::value,
                   std::string{"private/get_open_orders_by_instrument"},
-                  R"({"instrument_name":")" + instrument + "\"}", caf::timespan{3s})
+                  std::string{R"({"instrument_name":")"} + instrument + "\"}", caf::timespan{3s})
         .receive([&](rpc_response& r) { left = r.result; }, [](caf::error&) {});
     checks.check(left == "[]", "no order left open (cancel_all at the end took " + open +
                                    (venue ? ", cancel-on-disconnect " +
