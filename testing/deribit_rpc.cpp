@@ -527,6 +527,13 @@ void dispatch(call& c, const std::string& method, const rapidjson::Value& doc) {
     }
     account = *who;
   }
+  if (const auto injected = state.injected.find(method); injected != state.injected.end()) {
+    auto [code, message] = std::move(injected->second.front());
+    injected->second.pop_front();
+    if (injected->second.empty())
+      state.injected.erase(injected);
+    return answer(c, error_result(code, std::move(message)));
+  }
   if (auto r = session_method(c, method, *params, account))
     return answer(c, *r);
   if (auto r = exchange_method(state, method, *params, account, c.id, c.now))

@@ -225,6 +225,11 @@ void deribit_simulator::drop_next_book_change(const std::string& instrument) {
   it->second.drop_next = true;
 }
 
+void deribit_simulator::fail_next(const std::string& method, int code, const std::string& message) {
+  std::lock_guard<std::mutex> lock{impl_->mutex};
+  impl_->state.injected[method].emplace_back(code, message);
+}
+
 std::int64_t deribit_simulator::change_id(const std::string& instrument) const {
   std::lock_guard<std::mutex> lock{impl_->mutex};
   const auto it = impl_->state.books.find(instrument);

@@ -222,6 +222,11 @@ public:
   /// The instrument's next book change is applied but never sent: subscribers see a gap in
   /// prev_change_id. @throws std::invalid_argument for an unknown instrument.
   void drop_next_book_change(const std::string& instrument);
+  /// The next request for `method` is answered with this error instead (after the credit and
+  /// auth checks), for the codes no rule produces by itself: 10040 retry, 10041
+  /// settlement_in_progress, 10047 matching_engine_queue_full, 11051 system_maintenance, 13028
+  /// temporarily_unavailable, 13888 timed_out, ... Injections for one method queue up.
+  void fail_next(const std::string& method, int code, const std::string& message);
   /// The book's current change_id (as last published).
   std::int64_t change_id(const std::string& instrument) const;
 

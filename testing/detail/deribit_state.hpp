@@ -202,6 +202,7 @@ struct deribit_state {
   std::map<std::string, order_state> orders;
   std::vector<std::string> order_sequence; ///< order ids in placement order
   deribit_counters counters;
+  std::map<std::string, std::deque<std::pair<int, std::string>>> injected; ///< fail_next()
   std::mt19937_64 random;
   std::uint64_t next_id = 1; ///< orders, trades, tokens
   std::uint64_t next_seq = 1;

@@ -187,6 +187,22 @@ TEST_CASE("deribit adapter: the method table refuses missing params before anyth
   CHECK(unknown.second.detail == "-32601 Method not found");
 }
 
+TEST_CASE("deribit adapter: venue errors injected into the simulator reach the caller with "
+          "their code") {
+  kit::deribit_simulator venue{fast_venue()};
+  fixture f;
+  auto conn = spawn(f, venue, logged_in(venue));
+  REQUIRE(f.ask<zenws::upgrade_response>(conn, caf::connect_atom::value).first);
+  venue.fail_next("private/buy", 11051, "system_maintenance");
+  venue.fail_next("private/buy", 10066, "too_many_concurrent_requests");
+  const auto order = R"({"instrument_name":"BTC-PERPETUAL","amount":10,"price":40000})";
+  const auto maintenance = call(f, conn, "private/buy", order);
+  CHECK(maintenance.second.code == errc::server_error);
+  CHECK(maintenance.second.detail == "11051 system_maintenance");
+  CHECK(call(f, conn, "private/buy", order).second.code == errc::venue_rate_limited);
+  CHECK(call(f, conn, "private/buy", order).first); // the injections are used up
+}
+
 TEST_CASE("deribit adapter: a wrong secret is refused once, fatally, with no retry storm") {
   kit::deribit_simulator venue{fast_venue()};
   fixture f;
