@@ -98,4 +98,9 @@ caf::actor spawn_book_keeper(caf::actor_system& sys, std::vector<std::string> ch
   });
 }
 
+void register_book_types(caf::actor_system_config& cfg) {
+  cfg.add_message_type<book_level>("zenws.deribit.book_level");
+  cfg.add_message_type<book_state>("zenws.deribit.book_state");
+}
+
 } // namespace zenws::deribit

@@ -25,6 +25,7 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include "zenws/adapters/deribit_order_book.hpp"
@@ -58,5 +59,9 @@ typename Inspector::result_type inspect(Inspector& f, book_state& x) {
 /// waits for a snapshot without asking for one.
 caf::actor spawn_book_keeper(caf::actor_system& sys, std::vector<std::string> channels,
                              caf::actor downstream = {});
+
+/// Registers book_state and book_level with `cfg`: needed to print them and to ask a keeper on
+/// another node (CAF's middleman).
+void register_book_types(caf::actor_system_config& cfg);
 
 } // namespace zenws::deribit

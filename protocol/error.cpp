@@ -237,6 +237,11 @@ constexpr code_info code_table[] = {
     {errc::no_connections, "no_connections", category::network, recoverable,
      "No connection of the pool was ready to take the request",
      "Wait for the pool's connections to come back, or add connections to the pool."},
+    {errc::node_unreachable, "node_unreachable", category::network, recoverable,
+     "A node agent the pool places connections on could not be reached, or the link to it was "
+     "lost (the process ended, the machine or the network failed)",
+     "Nothing to do if other nodes are up: the pool moves the connections there and dials the "
+     "lost node again with backoff. Otherwise start `zenws node` on that host and port."},
 };
 
 // A value no row names can only come from a bug or from a peer running a newer zenws. It counts

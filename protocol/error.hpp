@@ -30,18 +30,19 @@ enum class errc : std::uint8_t {
   none = 0,
 
   // -- network (1..19) ---------------------------------------------------------------------------
-  resolve_failed = 1,   ///< the host name did not resolve
-  connect_refused = 2,  ///< nothing listens on that port (TCP RST on connect)
-  connect_failed = 3,   ///< TCP connect failed otherwise (unreachable, ...)
-  connect_timeout = 4,  ///< DNS + TCP did not finish within timeouts.connect
-  connection_reset = 5, ///< the peer reset the TCP connection
-  connection_lost = 6,  ///< the socket ended without a WebSocket close handshake
-  not_connected = 7,    ///< the operation needs an open connection
-  write_queue_full = 8, ///< max_write_queue frames are already waiting to be written
-  proxy_failed = 9,     ///< the HTTP CONNECT proxy refused or failed the tunnel
-  stale = 10,           ///< heartbeats stopped arriving; the connection is presumed dead
-  no_connections = 11,  ///< a pool had no ready connection for a balanced request
-  server_shutdown = 12, ///< the venue announced the connection's end (maintenance, lifetime)
+  resolve_failed = 1,    ///< the host name did not resolve
+  connect_refused = 2,   ///< nothing listens on that port (TCP RST on connect)
+  connect_failed = 3,    ///< TCP connect failed otherwise (unreachable, ...)
+  connect_timeout = 4,   ///< DNS + TCP did not finish within timeouts.connect
+  connection_reset = 5,  ///< the peer reset the TCP connection
+  connection_lost = 6,   ///< the socket ended without a WebSocket close handshake
+  not_connected = 7,     ///< the operation needs an open connection
+  write_queue_full = 8,  ///< max_write_queue frames are already waiting to be written
+  proxy_failed = 9,      ///< the HTTP CONNECT proxy refused or failed the tunnel
+  stale = 10,            ///< heartbeats stopped arriving; the connection is presumed dead
+  no_connections = 11,   ///< a pool had no ready connection for a balanced request
+  server_shutdown = 12,  ///< the venue announced the connection's end (maintenance, lifetime)
+  node_unreachable = 13, ///< a pool could not reach a node agent, or lost the link to it
 
   // -- tls (20..29) ------------------------------------------------------------------------------
   tls_handshake_failed = 20,  ///< the TLS handshake failed for a reason other than verification

@@ -28,7 +28,8 @@ if [ -z "${ZENWS_SKIP_SANITIZERS:-}" ]; then
   cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DZENWS_SANITIZE=address,undefined \
         -DZENWS_BUILD_BENCH=OFF -DZENWS_WERROR=ON
   suites=(protocol_tests codec_tests resilience_tests rate_limit_tests deflate_tests
-          transport_tests actor_tests supervision_tests pool_tests adapter_tests testing_tests
+          transport_tests actor_tests supervision_tests pool_tests distribution_tests adapter_tests
+          testing_tests
           interop_tests conformance_tests cli_tests)
   fuzz_replays=(fuzz_frame_reader_replay fuzz_json_rpc_replay fuzz_dialects_replay fuzz_url_replay
                 fuzz_config_replay fuzz_handshake_replay fuzz_recording_replay)

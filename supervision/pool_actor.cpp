@@ -6,13 +6,17 @@
 #include <set>
 #include <utility>
 
+#include <caf/io/middleman.hpp>
+#include <caf/openssl/manager.hpp>
 #include <caf/send.hpp>
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
 #include "zenws/actors/connection_actor.hpp"
 #include "zenws/actors/io_runtime.hpp"
+#include "zenws/protocol/reconnect_policy.hpp"
 #include "zenws/supervision/health_score.hpp"
+#include "zenws/supervision/node_protocol.hpp"
 #include "zenws/supervision/restart_intensity.hpp"
 
 namespace zenws {
@@ -20,6 +24,7 @@ namespace zenws {
 namespace {
 
 using metrics_timer_atom = caf::atom_constant<caf::atom("t_metrics")>;
+using redial_timer_atom = caf::atom_constant<caf::atom("t_redial")>;
 
 steady_time now() {
   return std::chrono::steady_clock::now();
@@ -40,6 +45,33 @@ struct slot {
   std::chrono::microseconds p99{0};
   connection_state state = connection_state::idle; ///< from its metrics and the pool's own view
   std::vector<caf::typed_response_promise<std::uint32_t>> ready_promises;
+  std::optional<std::size_t> node; ///< the node it lives on (index into nodes); none = local
+  std::uint64_t moves = 0;         ///< times its node was lost under it
+};
+
+/// A node of the pool's placement: the link to its agent and the backoff for dialing it.
+struct node_link {
+  node_endpoint endpoint;
+  node_agent agent; ///< null while down or dialing
+  std::string name; ///< the agent's name, from its node_info
+  bool dialing = false;
+  reconnect_policy redial;
+  std::uint64_t losses = 0;
+  failure last_error;
+
+  node_link(node_endpoint where, const reconnect_config& backoff, std::uint64_t seed)
+      : endpoint(std::move(where)), redial(backoff, seed) {}
+
+  bool up() const { return static_cast<bool>(agent); }
+  std::string address() const { return endpoint.host + ":" + std::to_string(endpoint.port); }
+};
+
+/// A call to a connection on another node: what to answer if that node is lost before the
+/// reply (CAF never answers it then).
+struct remote_call {
+  std::uint32_t slot = 0;
+  std::uint64_t generation = 0;
+  std::function<void()> lost;
 };
 
 /// Ends the slot's own handler, if it has one (a linked handler outlives a connection that
@@ -104,6 +136,10 @@ struct pool_data {
   promise_book<rpc_response> requests;
   promise_book<std::uint32_t> sends;
   promise_book<subscription_outcome> subscribes;
+  std::vector<node_link> nodes;
+  std::size_t first_dials = 0; ///< nodes not yet dialed once: slots wait to spread over all
+  std::map<std::uint64_t, remote_call> remote_calls;
+  std::uint64_t next_call = 1;
 
   pool_data() = default;
   pool_data(const pool_data&) = delete;
@@ -148,11 +184,72 @@ struct pool_data {
   int score(const slot& s, steady_time t) const {
     return health_score({s.pending, s.p99, s.errors.count(t)});
   }
+
+  bool placed_remotely() const { return !spec.placement.nodes.empty(); }
+
+  /// How long to wait for a call that the connection itself ends within `expected`: forever for
+  /// a local one (its answer always comes), `expected` plus the grace for a remote one.
+  caf::duration wait_for(const slot& s, milliseconds expected) const {
+    if (!s.node)
+      return caf::infinite;
+    return caf::duration{expected + spec.placement.grace};
+  }
+
+  /// Remembers a call to `s`'s connection and what to answer if its node is lost; 0 for a local
+  /// connection (nothing to remember).
+  std::uint64_t track(const slot& s, std::function<void()> lost) {
+    if (!s.node)
+      return 0;
+    remote_calls.emplace(next_call, remote_call{s.id, s.generation, std::move(lost)});
+    return next_call++;
+  }
+
+  /// True if the answer to `ticket` is still awaited, and it no longer is; false if the call
+  /// already ended because its node was lost.
+  bool settle(std::uint64_t ticket) { return ticket == 0 || remote_calls.erase(ticket) == 1; }
+
+  /// The node under slot `id`, generation `generation`, was lost: its calls end now.
+  void lose_calls(std::uint32_t id, std::uint64_t generation) {
+    std::vector<std::function<void()>> lost;
+    for (auto it = remote_calls.begin(); it != remote_calls.end();) {
+      if (it->second.slot == id && it->second.generation == generation) {
+        lost.push_back(std::move(it->second.lost));
+        it = remote_calls.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    for (auto& answer : lost)
+      answer();
+  }
+
+  /// The up node with the fewest of the pool's connections, or none.
+  std::optional<std::size_t> least_loaded_node() const {
+    std::optional<std::size_t> best;
+    std::size_t best_load = 0;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (!nodes[i].up())
+        continue;
+      const auto load = connections_on(i);
+      if (!best || load < best_load) {
+        best = i;
+        best_load = load;
+      }
+    }
+    return best;
+  }
+
+  std::size_t connections_on(std::size_t node) const {
+    return static_cast<std::size_t>(
+        std::count_if(slots.begin(), slots.end(), [&](const slot& s) { return s.node == node; }));
+  }
 };
 
 namespace {
 
-using pool_impl = pool_actor::extend<caf::reacts_to<metrics_timer_atom>>;
+using pool_impl =
+    pool_actor::extend<caf::reacts_to<metrics_timer_atom>,
+                       caf::reacts_to<redial_timer_atom, std::uint64_t, std::uint64_t>>;
 using self_pointer = pool_impl::stateful_pointer<pool_data>;
 
 // -- starting and restarting connections ----------------------------------------------------------
@@ -187,9 +284,6 @@ void sync_subscriptions(self_pointer self, const slot& s) {
           [](caf::error&) {});
 }
 
-/// Spawns the slot's connection (generation + 1), with a fresh handler of its own when the spec
-/// has a factory, and connects it. The connection restores the slot's channels itself, before
-/// it reports connected (connection_options::restore_subscriptions).
 /// Reports a pool event to the spec's telemetry hook, if any.
 template <class Fill>
 void emit(self_pointer self, telemetry_kind kind, Fill&& fill) {
@@ -203,31 +297,34 @@ void emit(self_pointer self, telemetry_kind kind, Fill&& fill) {
   options.telemetry(e);
 }
 
-void start(self_pointer self, slot& s) {
+/// The handler for the slot's next connection: a fresh one of its own when the spec has a
+/// factory, else the pool's shared one.
+caf::actor handler_for(self_pointer self, slot& s) {
   auto& st = self->state;
-  ++s.generation;
-  s.ready = false;
-  s.state = connection_state::connecting;
-  s.restoring = true;
-  s.pending = 0;
-  auto options = st.spec.options;
-  options.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
-  if (options.telemetry) // members report as "<pool label>#<slot>"
-    options.label =
-        (options.label.empty() ? std::string{"pool"} : options.label) + "#" + std::to_string(s.id);
-  auto handler = st.handler;
-  if (st.spec.handler_factory) {
-    end_handler(s);
-    s.handler = st.spec.handler_factory(self->system(), s.id);
-    handler = s.handler;
-    options.link_handler = true;
-  }
-  s.conn = spawn_connection(self->system(), *st.io, st.spec.connection, std::move(options),
-                            std::move(handler));
+  if (!st.spec.handler_factory)
+    return st.handler;
+  end_handler(s);
+  s.handler = st.spec.handler_factory(self->system(), s.id);
+  return s.handler;
+}
+
+/// Members report telemetry as "<pool label>#<slot>".
+std::string member_label(const pool_data& st, const slot& s) {
+  const auto& label = st.spec.options.label;
+  return (label.empty() ? std::string{"pool"} : label) + "#" + std::to_string(s.id);
+}
+
+/// Connects the slot's newly spawned connection, wherever it lives. The connection restores the
+/// slot's channels itself before it reports connected (connection_options::restore_subscriptions).
+void connect_slot(self_pointer self, slot& s) {
+  auto& st = self->state;
   self->monitor(s.conn);
+  auto wait = caf::duration{caf::infinite};
+  if (auto worst = worst_case_connect_time(st.spec.connection))
+    wait = st.wait_for(s, *worst);
   const auto id = s.id;
   const auto generation = s.generation;
-  self->request(s.conn, caf::infinite, caf::connect_atom::value)
+  self->request(s.conn, wait, caf::connect_atom::value)
       .then(
           [=](upgrade_response&) {
             auto* sp = self->state.current(id, generation);
@@ -241,6 +338,193 @@ void start(self_pointer self, slot& s) {
             if (auto* sp = self->state.current(id, generation))
               fail_start(self, *sp, err);
           });
+}
+
+void start(self_pointer self, slot& s);
+
+/// A node agent refused or did not answer a spawn: a spec it cannot build ends the pool (every
+/// node would refuse it alike); anything else counts as a failed start, within the restart
+/// intensity.
+void placement_failed(self_pointer self, slot& s, const node_link& link, const caf::error& err) {
+  auto f = to_failure(err);
+  if (f.code == errc::invalid_config) {
+    f.detail = "node " + link.address() + " cannot build connection " + std::to_string(s.id) +
+               ": " + f.detail;
+    self->quit(make_error(f));
+    return;
+  }
+  if (!self->state.intensity.allow(now())) {
+    self->quit(make_error(failure{errc::restart_intensity_exceeded,
+                                  "placing connection " + std::to_string(s.id) + " on node " +
+                                      link.address() + " failed: " + self->system().render(err)}));
+    return;
+  }
+  start(self, s);
+}
+
+/// Asks the least loaded node's agent for the slot's connection. Without a node up (or before
+/// every node was dialed once, so that the first connections spread) the slot waits: it is
+/// placed when a node comes up.
+void place(self_pointer self, slot& s) {
+  auto& st = self->state;
+  s.conn = nullptr;
+  s.node = st.first_dials == 0 ? st.least_loaded_node() : std::nullopt;
+  if (!s.node) {
+    s.state = connection_state::reconnecting;
+    return;
+  }
+  remote_connection_spec spec;
+  spec.recipe = st.spec.placement.recipe;
+  spec.connection = st.spec.connection;
+  spec.handler = handler_for(self, s);
+  spec.link_handler = static_cast<bool>(st.spec.handler_factory);
+  spec.deliver_batches = st.spec.options.deliver_batches;
+  spec.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
+  spec.label = member_label(st, s);
+  const auto id = s.id;
+  const auto generation = s.generation;
+  const auto node = *s.node;
+  self->request(st.nodes[node].agent, caf::duration{st.spec.placement.dial_timeout},
+                caf::spawn_atom::value, std::move(spec))
+      .then(
+          [=](connection_actor& conn) {
+            auto* sp = self->state.current(id, generation);
+            if (!sp) {
+              self->send_exit(conn, caf::exit_reason::user_shutdown);
+              return;
+            }
+            sp->conn = std::move(conn);
+            connect_slot(self, *sp);
+          },
+          [=](caf::error& err) {
+            if (auto* sp = self->state.current(id, generation))
+              placement_failed(self, *sp, self->state.nodes[node], err);
+          });
+}
+
+/// Starts the slot's next connection (generation + 1): spawned here, or placed on a node.
+void start(self_pointer self, slot& s) {
+  auto& st = self->state;
+  ++s.generation;
+  s.ready = false;
+  s.state = connection_state::connecting;
+  s.restoring = true;
+  s.pending = 0;
+  if (st.placed_remotely()) {
+    place(self, s);
+    return;
+  }
+  auto options = st.spec.options;
+  options.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
+  if (options.telemetry)
+    options.label = member_label(st, s);
+  options.link_handler = options.link_handler || static_cast<bool>(st.spec.handler_factory);
+  s.conn = spawn_connection(self->system(), *st.io, st.spec.connection, std::move(options),
+                            handler_for(self, s));
+  connect_slot(self, s);
+}
+
+/// Places the slots that wait for a node.
+void place_waiting(self_pointer self) {
+  for (auto& s : self->state.slots)
+    if (!s.conn && !s.node)
+      place(self, s);
+}
+
+// -- node links -----------------------------------------------------------------------------------
+
+caf::io::middleman_actor middleman_of(self_pointer self) {
+  auto& sys = self->system();
+  if (self->state.spec.placement.tls)
+    return sys.openssl_manager().actor_handle();
+  return sys.middleman().actor_handle();
+}
+
+/// Plans the next dial of a node that is down, by its backoff.
+void schedule_redial(self_pointer self, std::size_t index) {
+  auto& link = self->state.nodes[index];
+  auto plan = link.redial.on_failure(link.last_error, now());
+  if (auto* retry = std::get_if<retry_plan>(&plan))
+    self->delayed_send(self, retry->delay, redial_timer_atom::value, std::uint64_t{index},
+                       retry->token);
+}
+
+/// Counts a node's first dial as answered; once every node's is, the waiting slots spread over
+/// those that are up.
+void first_dial_answered(self_pointer self, const node_link& link) {
+  auto& st = self->state;
+  if (link.losses != 0 || st.first_dials == 0)
+    return;
+  if (--st.first_dials == 0)
+    place_waiting(self);
+}
+
+void dial_failed(self_pointer self, std::size_t index, std::string detail) {
+  auto& link = self->state.nodes[index];
+  link.dialing = false;
+  link.last_error = failure{errc::node_unreachable, std::move(detail)};
+  first_dial_answered(self, link);
+  ++link.losses;
+  schedule_redial(self, index);
+}
+
+void node_up(self_pointer self, std::size_t index, node_agent agent) {
+  auto& link = self->state.nodes[index];
+  link.dialing = false;
+  link.agent = std::move(agent);
+  link.redial.on_ready(now());
+  self->monitor(link.agent);
+  self->request(link.agent, caf::duration{self->state.spec.placement.dial_timeout},
+                caf::get_atom::value, node_atom::value)
+      .then([=](node_info& info) { self->state.nodes[index].name = std::move(info.name); },
+            [](caf::error&) {});
+  if (self->state.first_dials == 0)
+    place_waiting(self);
+  else
+    first_dial_answered(self, link);
+}
+
+/// Dials a node agent through the middleman (or its TLS twin) and checks what it publishes.
+void dial(self_pointer self, std::size_t index) {
+  auto& link = self->state.nodes[index];
+  link.dialing = true;
+  const auto address = link.address();
+  self->request(middleman_of(self), caf::duration{self->state.spec.placement.dial_timeout},
+                caf::connect_atom::value, link.endpoint.host, link.endpoint.port)
+      .then(
+          [=](caf::node_id&, caf::strong_actor_ptr& published, std::set<std::string>& ifs) {
+            auto& sys = self->system();
+            if (!published)
+              return dial_failed(self, index, "nothing is published at " + address);
+            if (!sys.assignable(ifs, sys.message_types<node_agent>()))
+              return dial_failed(self, index,
+                                 address + " publishes an actor that is not a zenws node agent");
+            node_up(self, index, caf::actor_cast<node_agent>(std::move(published)));
+          },
+          [=](caf::error& err) {
+            dial_failed(self, index, "dialing " + address + ": " + self->system().render(err));
+          });
+}
+
+/// The link to a node is gone: dial it again with backoff. Its connections report their own
+/// loss (CAF ends every proxy of a lost node); an agent that ended while its node stays up
+/// leaves its connections running.
+void node_lost(self_pointer self, std::size_t index, std::string detail) {
+  auto& link = self->state.nodes[index];
+  if (!link.up())
+    return;
+  self->demonitor(link.agent.address());
+  link.agent = nullptr;
+  link.last_error = failure{errc::node_unreachable, std::move(detail)};
+  ++link.losses;
+  schedule_redial(self, index);
+}
+
+std::optional<std::size_t> node_of_agent(const pool_data& st, const caf::actor_addr& addr) {
+  for (std::size_t i = 0; i < st.nodes.size(); ++i)
+    if (st.nodes[i].agent && st.nodes[i].agent.address() == addr)
+      return i;
+  return std::nullopt;
 }
 
 void add_slot(self_pointer self) {
@@ -266,15 +550,51 @@ std::optional<failure> fatal_failure(const caf::error& reason) {
   return f;
 }
 
+/// True if a remote connection ended because its node did: the link broke, or the node's agent
+/// shut down and took its connections along.
+bool node_went_away(const caf::error& reason) {
+  if (reason == caf::exit_reason::remote_link_unreachable)
+    return true;
+  return reason.category() == error_category_atom &&
+         to_failure(reason).code == errc::node_unreachable;
+}
+
+/// The node under the slot's connection was lost: its calls in flight end with outcome_unknown,
+/// the node is marked down at once (before its agent's own down message, so that the move does
+/// not pick it), and the slot starts on another node. Not a crash: the restart intensity is not
+/// charged; the node's redial backoff paces the churn.
+void move(self_pointer self, slot& s) {
+  auto& st = self->state;
+  const auto node = *s.node;
+  node_lost(self, node,
+            "lost node " + st.nodes[node].address() + " under connection " + std::to_string(s.id));
+  st.lose_calls(s.id, s.generation);
+  ++s.moves;
+  emit(self, telemetry_kind::pool_restart, [&](telemetry_event& e) {
+    e.count = s.id;
+    e.error = st.nodes[node].last_error;
+  });
+  start(self, s);
+}
+
 /// A connection actor died: transient slots end with it; a fatal zenws error ends the pool with
 /// that error; others are restarted, unless that exceeds the restart intensity, which ends the
 /// pool.
 void on_down(self_pointer self, caf::down_msg& msg) {
   auto& st = self->state;
+  if (auto node = node_of_agent(st, msg.source)) {
+    node_lost(self, *node,
+              "lost node " + st.nodes[*node].address() + ": " + self->system().render(msg.reason));
+    return;
+  }
   auto* s = st.find(msg.source);
   if (!s)
     return; // a removed slot's connection
   end_handler(*s);
+  if (s->node && node_went_away(msg.reason)) {
+    move(self, *s);
+    return;
+  }
   if (msg.reason == caf::exit_reason::normal || msg.reason == caf::exit_reason::user_shutdown) {
     st.erase(s);
     return;
@@ -349,6 +669,20 @@ slot* next_attempt(self_pointer self, const std::vector<std::uint32_t>& tried) {
   return tried.size() < self->state.spec.pool.max_attempts ? pick(self, tried) : nullptr;
 }
 
+/// The answer to a call whose connection's node was lost before the reply.
+caf::error lost_on_node(const slot& s, const char* what) {
+  return make_error(failure{errc::outcome_unknown,
+                            std::string{what} + " sent on connection " + std::to_string(s.id) +
+                                ", whose node was lost before the answer; not re-sent"});
+}
+
+/// A request's own time limit: its timeout, or the connection's default for 0.
+milliseconds request_limit(const pool_data& st, caf::timespan timeout) {
+  if (timeout.count() <= 0)
+    return st.spec.connection.timeouts.request;
+  return std::chrono::ceil<milliseconds>(timeout);
+}
+
 /// The answer when no attempt is left: the last attempt's error, or no_connections.
 caf::error exhausted(const pool_data& st, caf::error last) {
   if (last)
@@ -374,9 +708,16 @@ void route_request(self_pointer self, std::uint64_t rp, std::string method, std:
        });
   tried.push_back(id);
   ++s->pending;
-  self->request(s->conn, caf::infinite, request_atom::value, method, params, timeout)
+  auto& st = self->state;
+  const auto ticket = st.track(*s, [self, rp, lost = lost_on_node(*s, "request")] {
+    self->state.requests.deliver(rp, lost);
+  });
+  self->request(s->conn, st.wait_for(*s, request_limit(st, timeout)), request_atom::value, method,
+                params, timeout)
       .then(
           [=](rpc_response& r) mutable {
+            if (!self->state.settle(ticket))
+              return;
             if (auto* done = self->state.current(id, generation)) {
               --done->pending;
               done->errors.clear();
@@ -384,6 +725,8 @@ void route_request(self_pointer self, std::uint64_t rp, std::string method, std:
             self->state.requests.deliver(rp, std::move(r));
           },
           [=](caf::error& err) mutable {
+            if (!self->state.settle(ticket))
+              return;
             if (auto* done = self->state.current(id, generation))
               --done->pending;
             auto outcome = judge(self, id, generation, err);
@@ -406,16 +749,25 @@ void route_send(self_pointer self, std::uint64_t rp, text_frame f, std::vector<s
   const auto id = s->id;
   const auto generation = s->generation;
   tried.push_back(id);
-  self->request(s->conn, caf::infinite, send_atom::value, f)
-      .then([=]() mutable { self->state.sends.deliver(rp, id); },
-            [=](caf::error& err) mutable {
-              auto outcome = judge(self, id, generation, err);
-              if (!outcome.retry) {
-                self->state.sends.deliver(rp, std::move(outcome.answer));
-                return;
-              }
-              route_send(self, rp, std::move(f), std::move(tried), std::move(outcome.answer));
-            });
+  auto& st = self->state;
+  const auto ticket = st.track(
+      *s, [self, rp, lost = lost_on_node(*s, "frame")] { self->state.sends.deliver(rp, lost); });
+  self->request(s->conn, st.wait_for(*s, st.spec.connection.timeouts.request), send_atom::value, f)
+      .then(
+          [=]() mutable {
+            if (self->state.settle(ticket))
+              self->state.sends.deliver(rp, id);
+          },
+          [=](caf::error& err) mutable {
+            if (!self->state.settle(ticket))
+              return;
+            auto outcome = judge(self, id, generation, err);
+            if (!outcome.retry) {
+              self->state.sends.deliver(rp, std::move(outcome.answer));
+              return;
+            }
+            route_send(self, rp, std::move(f), std::move(tried), std::move(outcome.answer));
+          });
 }
 
 // -- subscriptions --------------------------------------------------------------------------------
@@ -445,16 +797,25 @@ void subscribe(self_pointer self, std::uint64_t key, std::vector<std::string> ch
         key, make_error(failure{errc::no_connections, "no connection ready to subscribe"}));
   const auto id = s->id;
   const auto generation = s->generation;
-  self->request(s->conn, caf::infinite, subscribe_atom::value, std::move(fresh))
+  const auto ticket = st.track(*s, [self, key, lost = lost_on_node(*s, "subscribe")] {
+    self->state.subscribes.deliver(key, lost);
+  });
+  self->request(s->conn, st.wait_for(*s, st.spec.connection.timeouts.request),
+                subscribe_atom::value, std::move(fresh))
       .then(
           [=](subscription_outcome& outcome) mutable {
+            if (!self->state.settle(ticket))
+              return;
             if (auto* sp = self->state.current(id, generation))
               sp->subscriptions.insert(outcome.accepted.begin(), outcome.accepted.end());
             outcome.accepted.insert(outcome.accepted.end(), held.accepted.begin(),
                                     held.accepted.end());
             self->state.subscribes.deliver(key, std::move(outcome));
           },
-          [=](caf::error& err) { self->state.subscribes.deliver(key, std::move(err)); });
+          [=](caf::error& err) {
+            if (self->state.settle(ticket))
+              self->state.subscribes.deliver(key, std::move(err));
+          });
 }
 
 /// Unsubscribes each channel on the slot that holds it; it leaves that slot's set at once, so
@@ -480,21 +841,36 @@ void unsubscribe(self_pointer self, std::uint64_t key, std::vector<std::string> 
   };
   if (by_slot.empty())
     return st.subscribes.deliver(key, std::move(*result));
-  for (auto& [id, list] : by_slot)
-    self->request(st.find(id)->conn, caf::infinite, unsubscribe_atom::value, list)
+  for (auto& [id, list] : by_slot) {
+    auto& s = *st.find(id);
+    if (!s.conn) { // waiting for a node: no server to tell, as for a disconnected connection
+      result->accepted.insert(result->accepted.end(), list.begin(), list.end());
+      answer_when_done();
+      continue;
+    }
+    auto fail = [result, answer_when_done, list = list](const caf::error& err) {
+      result->rejected.insert(result->rejected.end(), list.begin(), list.end());
+      result->error = to_failure(err);
+      answer_when_done();
+    };
+    const auto ticket = st.track(s, [fail, lost = lost_on_node(s, "unsubscribe")] { fail(lost); });
+    self->request(s.conn, st.wait_for(s, st.spec.connection.timeouts.request),
+                  unsubscribe_atom::value, list)
         .then(
             [=](subscription_outcome& outcome) {
+              if (!self->state.settle(ticket))
+                return;
               for (auto& c : outcome.accepted)
                 result->accepted.push_back(std::move(c));
               for (auto& c : outcome.rejected)
                 result->rejected.push_back(std::move(c));
               answer_when_done();
             },
-            [=, list = list](caf::error& err) {
-              result->rejected.insert(result->rejected.end(), list.begin(), list.end());
-              result->error = to_failure(err);
-              answer_when_done();
+            [=](caf::error& err) {
+              if (self->state.settle(ticket))
+                fail(err);
             });
+  }
 }
 
 // -- observing ------------------------------------------------------------------------------------
@@ -508,6 +884,8 @@ failure gave_up(failure last) {
 
 void refresh_metrics(self_pointer self) {
   for (auto& s : self->state.slots) {
+    if (!s.conn)
+      continue; // waiting for a node, or for a node's spawn
     const auto id = s.id;
     const auto generation = s.generation;
     self->request(s.conn, std::chrono::seconds{1}, caf::get_atom::value, metrics_atom::value)
@@ -536,11 +914,47 @@ pool_health health_of(pool_data& st) {
   h.recent_restarts = st.intensity.recent(t);
   for (const auto& s : st.slots)
     h.slots.push_back(slot_health{s.id, s.ready, s.state, s.p99, st.score(s, t), s.pending,
-                                  s.errors.count(t), s.restarts, s.subscriptions.size(), s.conn});
+                                  s.errors.count(t), s.restarts, s.subscriptions.size(), s.conn,
+                                  s.node ? st.nodes[*s.node].address() : std::string{}, s.moves});
+  for (std::size_t i = 0; i < st.nodes.size(); ++i) {
+    const auto& link = st.nodes[i];
+    h.nodes.push_back(node_health{link.address(), link.name, link.up(), st.connections_on(i),
+                                  link.losses, link.last_error});
+  }
   return h;
 }
 
 // -- the behavior ---------------------------------------------------------------------------------
+
+/// Why the spec's placement cannot work in this actor system, if it cannot.
+std::optional<std::string> placement_problem(self_pointer self) {
+  const auto& placement = self->state.spec.placement;
+  auto& sys = self->system();
+  if (placement.nodes.empty())
+    return std::nullopt;
+  if (!sys.has_middleman())
+    return "placement.nodes needs CAF's middleman: cfg.load<caf::io::middleman>()";
+  if (placement.tls && !sys.has_openssl_manager())
+    return "placement.tls needs CAF's OpenSSL module: cfg.load<caf::openssl::manager>()";
+  for (const auto& node : placement.nodes)
+    if (node.host.empty() || node.port == 0)
+      return "placement.nodes: '" + node.host + ":" + std::to_string(node.port) +
+             "' is not a host and port";
+  if (placement.dial_timeout.count() <= 0)
+    return "placement.dial_timeout must be positive";
+  return std::nullopt;
+}
+
+/// Dials every node of the placement.
+void start_node_links(self_pointer self) {
+  auto& st = self->state;
+  std::uint64_t seed = 1;
+  for (const auto& endpoint : st.spec.placement.nodes)
+    st.nodes.emplace_back(endpoint, st.spec.placement.redial, seed++);
+  st.first_dials = st.nodes.size();
+  for (std::size_t i = 0; i < st.nodes.size(); ++i)
+    dial(self, i);
+}
 
 pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
                               caf::actor handler) {
@@ -550,9 +964,14 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
   init.spec = std::move(spec);
   init.handler = std::move(handler);
   self->set_down_handler([=](caf::down_msg& msg) { on_down(self, msg); });
-  for (std::uint32_t i = 0; i < self->state.spec.pool.size; ++i)
-    add_slot(self);
-  self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
+  if (auto problem = placement_problem(self)) {
+    self->quit(make_error(failure{errc::invalid_config, *problem})); // ends after this function
+  } else {
+    start_node_links(self);
+    for (std::uint32_t i = 0; i < self->state.spec.pool.size; ++i)
+      add_slot(self);
+    self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
+  }
   return {
       [=](request_balanced_atom, std::string& method, std::string& params, caf::timespan timeout) {
         auto rp = self->make_response_promise<rpc_response>();
@@ -587,7 +1006,11 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         if (!s)
           return false;
         auto conn = s->conn;
+        if (!conn) // not placed yet: nothing runs
+          end_handler(*s);
         st.erase(s);
+        if (!conn)
+          return true;
         // Closed with a handshake, then ended.
         self->request(conn, std::chrono::seconds{5}, caf::close_atom::value, std::uint16_t{1000},
                       std::string{"removed from the pool"})
@@ -596,12 +1019,19 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         return true;
       },
       [=](metrics_timer_atom) { refresh_metrics(self); },
+      [=](redial_timer_atom, std::uint64_t index, std::uint64_t token) {
+        auto& link = self->state.nodes[index];
+        if (link.redial.take(token) && !link.up() && !link.dialing)
+          dial(self, index);
+      },
   };
 }
 
 } // namespace
 
 void register_pool_types(caf::actor_system_config& cfg) {
+  register_node_types(cfg);
+  cfg.add_message_type<node_health>("zenws.node_health");
   cfg.add_message_type<slot_health>("zenws.slot_health");
   cfg.add_message_type<pool_health>("zenws.pool_health");
 }

@@ -51,11 +51,43 @@ struct pool_config {
   milliseconds metrics_interval{250}; ///< how often the pool reads its connections' metrics
 };
 
+/// A node agent's address (node_agent.hpp, `zenws node`).
+struct node_endpoint {
+  std::string host; ///< name or address
+  std::uint16_t port = 0;
+};
+
+/// Where a pool's connections live. By default in the pool's own process; with nodes, each
+/// connection actor is spawned by a node agent in another process or on another machine (CAF's
+/// middleman must be loaded in the pool's actor system; caf::openssl's manager for `tls`).
+///
+/// The pool dials every node at start and spreads its connections over those that answered
+/// (fewest connections first). A lost node (its process ended, its link broke) counts as the
+/// loss of its connections: each moves to a live node with its subscriptions restored, without
+/// counting against the restart intensity, and the requests that were in flight on it end with
+/// outcome_unknown. The pool dials a lost node again with backoff (`redial`); connections do
+/// not move back by themselves. While no node is up, connections wait for one.
+struct pool_placement {
+  std::vector<node_endpoint> nodes; ///< empty (default) = connections live in this process
+  /// The nodes' recipe that builds each connection's options (the venue adapter); the spec's
+  /// own `options` cannot cross a process boundary and are then ignored, except
+  /// deliver_batches, restore_subscriptions and label.
+  std::string recipe = "plain";
+  bool tls = false;                ///< dial through caf::openssl instead of plain TCP
+  milliseconds dial_timeout{5000}; ///< one dial: TCP, TLS, CAF's handshake; and one spawn
+  /// Backoff between dials of a node that is down; retries forever by default.
+  reconnect_config redial{true, std::nullopt, milliseconds{250}, milliseconds{5000}, 0.2};
+  /// Added to a remote request's own timeout before the pool stops waiting for its answer:
+  /// CAF does not answer a request whose node is lost.
+  milliseconds grace{2000};
+};
+
 /// Everything a pool needs to start and restart its connections.
 struct pool_spec {
   connection_config connection;
   connection_options options; ///< the adapter's dialect and bootstrap
   pool_config pool;
+  pool_placement placement; ///< in this process by default
   /// When set, every connection gets a handler of its own from this factory (called on the
   /// pool's thread at each start and restart, with the slot's id) instead of the shared handler
   /// given to spawn_pool, and the two are linked (connection_options::link_handler): a handler
@@ -74,12 +106,25 @@ struct slot_health {
   std::uint32_t errors = 0;                        ///< recent errors
   std::uint64_t restarts = 0;                      ///< times its connection actor was replaced
   std::uint64_t subscriptions = 0; ///< channels the pool restores into a replacement
-  connection_actor connection;     ///< the current connection actor
+  connection_actor connection;     ///< the current connection actor (null while placed)
+  std::string node;                ///< "host:port" of its node; "" = in the pool's process
+  std::uint64_t moves = 0;         ///< times it moved because its node was lost
+};
+
+/// One node of a pool's placement as the pool sees it.
+struct node_health {
+  std::string endpoint;          ///< "host:port"
+  std::string name;              ///< the agent's name; "" before the first dial succeeded
+  bool up = false;               ///< dialed and not lost since
+  std::uint64_t connections = 0; ///< the pool's connections placed on it now
+  std::uint64_t losses = 0;      ///< times the pool lost it (or failed to dial it)
+  failure last_error;            ///< why it was last lost or not reached
 };
 
 /// The pool's health: its slots and its restarts within the intensity window.
 struct pool_health {
   std::vector<slot_health> slots;
+  std::vector<node_health> nodes;    ///< empty for a pool without placement
   std::uint64_t restarts = 0;        ///< over the pool's life
   std::uint32_t recent_restarts = 0; ///< within the restart_period
 };
@@ -116,8 +161,9 @@ using pool_actor = caf::typed_actor<
     /// Removes a slot (scale down): its connection is closed with 1000 and not restarted.
     caf::replies_to<remove_slot_atom, std::uint32_t>::with<bool>>;
 
-/// Registers the pool's message types (slot_health, pool_health) with `cfg`, in addition to
-/// register_types(): needed to print them and to reach a pool through CAF's middleman.
+/// Registers the pool's message types (slot_health, pool_health, and the node agent's) with
+/// `cfg`, in addition to register_types(): needed to print them and to reach a pool through
+/// CAF's middleman.
 void register_pool_types(caf::actor_system_config& cfg);
 
 /// Spawns a pool of `spec.pool.size` connections reporting to `handler` (or to handlers from
@@ -128,12 +174,19 @@ pool_actor spawn_pool(caf::actor_system& sys, io_runtime& io, pool_spec spec, ca
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, slot_health& x) {
   return f(caf::meta::type_name("zenws.slot_health"), x.slot, x.ready, x.state, x.p99, x.score,
-           x.pending, x.errors, x.restarts, x.subscriptions, x.connection);
+           x.pending, x.errors, x.restarts, x.subscriptions, x.connection, x.node, x.moves);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, node_health& x) {
+  return f(caf::meta::type_name("zenws.node_health"), x.endpoint, x.name, x.up, x.connections,
+           x.losses, x.last_error);
 }
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, pool_health& x) {
-  return f(caf::meta::type_name("zenws.pool_health"), x.slots, x.restarts, x.recent_restarts);
+  return f(caf::meta::type_name("zenws.pool_health"), x.slots, x.nodes, x.restarts,
+           x.recent_restarts);
 }
 
 } // namespace zenws

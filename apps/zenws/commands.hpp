@@ -8,6 +8,7 @@ namespace zenws::cli {
 int bench_command(arguments& args);
 int connect_command(arguments& args);
 int demo_command(arguments& args);
+int node_command(arguments& args);
 int replay_command(arguments& args);
 int serve_command(arguments& args);
 int sim_command(arguments& args);

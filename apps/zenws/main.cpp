@@ -14,6 +14,7 @@ const char* usage =
     "  bench [--quick]        compare zenws with raw Beast and peer libraries\n"
     "  connect URL [OPTIONS]  interactive client: stdin lines out, messages to stdout\n"
     "  demo                   the whole story on an embedded server\n"
+    "  node                   a node agent: other processes' pools place connections here\n"
     "  replay FILE            print a recording made with connect --record\n"
     "  serve [--tls]          run the test kit's echo server until interrupted\n"
     "  sim deribit|binance    run a venue simulator until interrupted\n"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
     return connect_command(args);
   if (command == "demo")
     return demo_command(args);
+  if (command == "node")
+    return node_command(args);
   if (command == "replay")
     return replay_command(args);
   if (command == "serve")

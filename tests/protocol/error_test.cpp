@@ -80,6 +80,7 @@ const code_row all_codes[] = {
     {errc::bad_params, 113, "bad_params", category::internal, fatal},
     {errc::no_connections, 11, "no_connections", category::network, recoverable},
     {errc::server_shutdown, 12, "server_shutdown", category::network, recoverable},
+    {errc::node_unreachable, 13, "node_unreachable", category::network, recoverable},
 };
 
 failure make_failure(errc code, std::string detail = {}, std::uint16_t http_status = 0,
