@@ -12,6 +12,13 @@
 //    of three, against direct requests to one of that pool's connection actors; the difference
 //    is the pool's hop and pick. A synchronous Beast request/answer loop is the floor.
 //
+// 3. Remote overhead: the same requests when CAF's middleman stands in the path, against the
+//    local pool of figure 2: (a) the pool published and used from another actor system, so each
+//    request and answer crosses a TCP link on 127.0.0.1 serialized (a strategy on another node);
+//    (b) a pool here whose connections a node agent in another actor system spawned (connection
+//    nodes), so the pool's hop to the connection crosses the link. The systems share this
+//    process and its two cores, but each has its own middleman, sockets and serialization.
+//
 //   zenws_bench_supervision [--quick]
 
 #include <chrono>
@@ -35,6 +42,8 @@
 #include "zenws/actors/io_runtime.hpp"
 #include "zenws/actors/runtime.hpp"
 #include "zenws/protocol/json_rpc.hpp"
+#include "zenws/supervision/distribution.hpp"
+#include "zenws/supervision/node_agent.hpp"
 #include "zenws/supervision/pool_actor.hpp"
 #include "zenws/testing/json_rpc_venue.hpp"
 #include "zenws/testing/test_server.hpp"
@@ -230,6 +239,58 @@ std::vector<double> beast_round_trips(const kit::test_server& server, int count)
   return samples;
 }
 
+// -- 3. remote overhead ---------------------------------------------------------------------------
+
+/// An actor system of its own with CAF's middleman: another node.
+struct remote_node {
+  struct config : zenws::actor_system_config {
+    config() : zenws::actor_system_config(2) { zenws::enable_distribution(*this, {}); }
+  };
+  config cfg;
+  caf::actor_system sys{cfg};
+};
+
+/// The local pool's round trips seen from another node that reached it through remote_actor.
+std::vector<double> published_pool_round_trips(caf::actor_system& sys,
+                                               const zenws::pool_actor& pool, int count) {
+  const auto port = zenws::publish(sys, pool, 0);
+  if (!port)
+    fail("zenws: publishing the pool failed");
+  remote_node strategy;
+  auto far = zenws::remote_actor<zenws::pool_actor>(strategy.sys, "127.0.0.1", *port);
+  if (!far)
+    fail("zenws: remote_actor to the published pool failed");
+  const auto handle = caf::actor_cast<caf::actor>(*far);
+  zenws_round_trips(strategy.sys, handle, true, count / 10); // warm-up
+  return zenws_round_trips(strategy.sys, handle, true, count);
+}
+
+/// Round trips through a pool here whose 3 connections live on a node agent of another system.
+std::vector<double> placed_pool_round_trips(caf::actor_system& sys, zenws::io_runtime& io,
+                                            const kit::test_server& server, int count) {
+  zenws::io_runtime node_io{1};
+  remote_node connections;
+  auto agent = zenws::spawn_node_agent(connections.sys, node_io, {"bench", {}});
+  const auto port = zenws::publish(connections.sys, agent, 0);
+  if (!port)
+    fail("zenws: publishing the node agent failed");
+  zenws::pool_spec spec;
+  spec.connection.url = server.url("/placed");
+  spec.pool.size = 3;
+  spec.placement.nodes = {{"127.0.0.1", *port}};
+  caf::scoped_actor self{sys};
+  auto handler = spawn_quiet_handler(sys);
+  auto pool = zenws::spawn_pool(sys, io, spec, handler);
+  await_ready(self, pool, 3);
+  const auto handle = caf::actor_cast<caf::actor>(pool);
+  zenws_round_trips(sys, handle, true, count / 10); // warm-up
+  auto samples = zenws_round_trips(sys, handle, true, count);
+  self->send_exit(pool, caf::exit_reason::user_shutdown);
+  self->send_exit(handler, caf::exit_reason::user_shutdown);
+  self->send_exit(agent, caf::exit_reason::user_shutdown);
+  return samples;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -239,7 +300,7 @@ int main(int argc, char** argv) {
 
   zenws::io_runtime io{1};
   zenws::actor_system_config cfg{2};
-  zenws::register_pool_types(cfg);
+  zenws::enable_distribution(cfg, {}); // figure 3 publishes and dials; 1 and 2 stay local
   caf::actor_system sys{cfg};
   kit::test_server server;
   server.set_responder(kit::json_rpc_venue());
@@ -278,6 +339,22 @@ int main(int argc, char** argv) {
   std::printf("  %-40s p50 %8.1f us  p99 %8.1f us\n", "pool overhead (balanced - direct)",
               balanced.p50 - direct.p50, balanced.p99 - direct.p99);
   print_ratio("ratio direct/Beast", direct, beast_rtt);
+  std::printf("\n");
+
+  std::printf("remote overhead: the same round trips with CAF's middleman in the path (TCP on "
+              "127.0.0.1); %d requests each\n",
+              requests);
+  const auto published = summarize(published_pool_round_trips(sys, pool, requests));
+  const auto placed = summarize(placed_pool_round_trips(sys, io, server, requests));
+  print_row("zenws request_balanced, local pool", balanced);
+  print_row("pool on another node (remote_actor)", published);
+  print_row("connections on another node (placed)", placed);
+  std::printf("  %-40s p50 %8.1f us  p99 %8.1f us\n", "remote overhead (published - local)",
+              published.p50 - balanced.p50, published.p99 - balanced.p99);
+  std::printf("  %-40s p50 %8.1f us  p99 %8.1f us\n", "remote overhead (placed - local)",
+              placed.p50 - balanced.p50, placed.p99 - balanced.p99);
+  print_ratio("ratio published/local", published, balanced);
+  print_ratio("ratio placed/local", placed, balanced);
   self->send_exit(pool, caf::exit_reason::user_shutdown);
   self->send_exit(handler, caf::exit_reason::user_shutdown);
   return 0;

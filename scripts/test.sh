@@ -30,11 +30,11 @@ if [ -z "${ZENWS_SKIP_SANITIZERS:-}" ]; then
   suites=(protocol_tests codec_tests resilience_tests rate_limit_tests deflate_tests
           transport_tests actor_tests supervision_tests pool_tests distribution_tests adapter_tests
           testing_tests
-          interop_tests conformance_tests cli_tests)
+          interop_tests conformance_tests cli_tests multi_process_tests)
   fuzz_replays=(fuzz_frame_reader_replay fuzz_json_rpc_replay fuzz_dialects_replay fuzz_url_replay
                 fuzz_config_replay fuzz_handshake_replay fuzz_recording_replay)
   examples=(example_actor_client example_blocking_client example_resilient_client
-            example_supervised_pools example_venue_adapters)
+            example_supervised_pools example_venue_adapters example_distributed_pools)
   cmake --build build-asan -j "$jobs" --target "${suites[@]}" "${fuzz_replays[@]}" "${examples[@]}"
   (
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -49,8 +49,9 @@ caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::strong_a
     return make_error(failure{errc::actor_down, "nothing to publish: the actor is null"});
   caf::expected<std::uint16_t> bound = caf::error{};
   caf::scoped_actor self{sys};
+  // SO_REUSEADDR (the last argument): a node restarts on its port at once.
   self->request(middleman_of(sys), caf::infinite, caf::publish_atom::value, port, who, interface,
-                host, false)
+                host, true)
       .receive([&](std::uint16_t actual) { bound = actual; },
                [&](caf::error& err) {
                  bound = unreachable(sys, "publishing on " + address(host, port), err);

@@ -53,7 +53,9 @@ void enable_distribution(caf::actor_system_config& cfg, const distribution_optio
 
 /// Publishes `who` with its `interface` on `port` (0 = any free port) at `host` ("" = every
 /// interface), over TLS when the system loaded the OpenSSL module; returns the bound port.
-/// Blocks until the port is bound.
+/// Blocks until the port is bound. The port is bound with SO_REUSEADDR, so a node restarted on
+/// its port does not wait for its predecessor's connections to leave TIME_WAIT; a port where
+/// another socket listens is still refused.
 caf::expected<std::uint16_t> publish(caf::actor_system& sys, const caf::strong_actor_ptr& who,
                                      const std::set<std::string>& interface, std::uint16_t port,
                                      const std::string& host);

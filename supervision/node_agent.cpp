@@ -2,10 +2,12 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <exception>
 #include <map>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include <caf/actor_system_config.hpp>
 #include <caf/send.hpp>
@@ -38,16 +40,23 @@ connection_options plain_recipe(connection_config&) {
   return {};
 }
 
+/// A live connection the agent spawned, and for whom.
+struct owned_connection {
+  connection_actor handle;
+  caf::actor_addr owner;              ///< the actor that asked for it (its pool)
+  std::chrono::milliseconds lease{0}; ///< 0 = none
+  std::chrono::steady_clock::time_point renewed;
+};
+
 struct node_agent_data {
   static inline const char* name = "zenws.node_agent";
 
   io_runtime* io = nullptr;
   node_agent_config config;
-  /// Live connections and the actor that asked for each (its pool), so that they end with it.
-  std::map<caf::actor_addr, caf::actor_addr> owner_of;
-  std::map<caf::actor_addr, connection_actor> connections;
-  std::set<caf::actor_addr> owners;
+  std::map<caf::actor_addr, owned_connection> connections;
+  std::set<caf::actor_addr> owners; ///< monitored: their connections end with them
   std::uint64_t spawned = 0;
+  bool lease_check_planned = false;
 
   node_agent_data() = default;
   node_agent_data(const node_agent_data&) = delete;
@@ -59,7 +68,8 @@ struct node_agent_data {
     const auto going = make_error(
         failure{errc::node_unreachable, "node " + config.name + " shut its node agent down"});
     for (const auto& [addr, conn] : connections)
-      caf::anon_send(caf::actor_cast<caf::actor>(conn), caf::exit_msg{caf::actor_addr{}, going});
+      caf::anon_send(caf::actor_cast<caf::actor>(conn.handle),
+                     caf::exit_msg{caf::actor_addr{}, going});
   }
 };
 
@@ -98,16 +108,58 @@ caf::expected<connection_options> build(node_agent_data& st, remote_connection_s
 /// end with it.
 void on_down(self_pointer self, const caf::down_msg& msg) {
   auto& st = self->state;
-  if (auto owned = st.owner_of.find(msg.source); owned != st.owner_of.end()) {
-    st.owner_of.erase(owned);
-    st.connections.erase(msg.source);
+  if (st.connections.erase(msg.source) != 0 || st.owners.erase(msg.source) == 0)
     return;
+  for (const auto& [addr, conn] : st.connections)
+    if (conn.owner == msg.source)
+      self->send_exit(conn.handle, caf::exit_reason::user_shutdown);
+}
+
+/// How often the agent looks for connections whose lease ran out, while it holds leased ones.
+constexpr std::chrono::milliseconds lease_check_period{250};
+
+void plan_lease_check(self_pointer self) {
+  if (std::exchange(self->state.lease_check_planned, true))
+    return;
+  self->delayed_send(self, lease_check_period, lease_atom::value);
+}
+
+/// Ends the connections whose pool stopped renewing them: a pool that lost this node (it may
+/// have been frozen, or cut off on the pool's side only) has moved them elsewhere. They end
+/// with node_unreachable, so a pool that still holds one moves it too.
+void end_expired_leases(self_pointer self) {
+  auto& st = self->state;
+  st.lease_check_planned = false;
+  const auto t = std::chrono::steady_clock::now();
+  bool leased = false;
+  for (auto& [addr, conn] : st.connections) {
+    if (conn.lease.count() == 0)
+      continue;
+    if (t - conn.renewed <= conn.lease) {
+      leased = true;
+      continue;
+    }
+    const auto expired = make_error(
+        failure{errc::node_unreachable, "its lease of " + std::to_string(conn.lease.count()) +
+                                            " ms ran out on node " + st.config.name +
+                                            " (its pool stopped renewing it)"});
+    caf::anon_send(caf::actor_cast<caf::actor>(conn.handle),
+                   caf::exit_msg{caf::actor_addr{}, expired});
+    conn.lease = std::chrono::milliseconds{0}; // ended once; its down_msg removes it
   }
-  if (st.owners.erase(msg.source) == 0)
-    return;
-  for (const auto& [conn, owner] : st.owner_of)
-    if (owner == msg.source)
-      self->send_exit(st.connections[conn], caf::exit_reason::user_shutdown);
+  if (leased)
+    plan_lease_check(self);
+}
+
+/// The sender's renewal of its connections' leases.
+void renew_leases(self_pointer self, const std::vector<connection_actor>& held) {
+  auto& st = self->state;
+  const auto owner = caf::actor_cast<caf::actor_addr>(self->current_sender());
+  const auto t = std::chrono::steady_clock::now();
+  for (const auto& handle : held)
+    if (auto conn = st.connections.find(handle.address());
+        conn != st.connections.end() && conn->second.owner == owner)
+      conn->second.renewed = t;
 }
 
 } // namespace
@@ -138,10 +190,14 @@ node_agent spawn_node_agent(caf::actor_system& sys, io_runtime& io, node_agent_c
             if (st.owners.insert(owner).second)
               self->monitor(sender);
           }
-          st.owner_of[conn.address()] = owner;
-          st.connections[conn.address()] = conn;
+          st.connections[conn.address()] =
+              owned_connection{conn, owner, spec.lease, std::chrono::steady_clock::now()};
+          if (spec.lease.count() > 0)
+            plan_lease_check(self);
           return conn;
         },
+        [=](lease_atom, const std::vector<connection_actor>& held) { renew_leases(self, held); },
+        [=](lease_atom) { end_expired_leases(self); },
         [=](caf::get_atom, node_atom) {
           const auto& st = self->state;
           node_info info;
@@ -163,6 +219,7 @@ void register_node_types(caf::actor_system_config& cfg) {
   cfg.add_message_type<remote_connection_spec>("zenws.remote_connection_spec");
   cfg.add_message_type<node_info>("zenws.node_info");
   cfg.add_message_type<connection_actor>("zenws.connection_actor");
+  cfg.add_message_type<std::vector<connection_actor>>("zenws.connection_actors");
 }
 
 } // namespace zenws

@@ -3,9 +3,14 @@
 /// The node agent: spawns connection actors on its node for pools on other nodes
 /// (node_protocol.hpp has its messages). Publish it with CAF's middleman, or run `zenws node`:
 ///
-///     zenws::node_agent_config node{"feed-1", zenws::standard_recipes()};
+///     zenws::node_agent_config node{"feed-1", {}};
+///     node.recipes["deribit"] = [keys](zenws::connection_config& c) {
+///       auto venue = zenws::deribit::adapter(keys); // the keys stay on this node
+///       c.heartbeat = venue.heartbeat;
+///       return venue.options;
+///     };
 ///     auto agent = zenws::spawn_node_agent(sys, io, node);
-///     auto port = sys.middleman().publish(agent, 4270, "127.0.0.1");
+///     auto port = zenws::publish(sys, agent, 4270, "0.0.0.0"); // distribution.hpp
 ///
 /// Each recipe turns the config a pool sends into the connection's options (its venue adapter),
 /// and may adjust the config (the venue's heartbeat). A recipe runs on the agent's thread and

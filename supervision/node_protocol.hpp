@@ -7,6 +7,7 @@
 /// nodes (pool_placement in pool_actor.hpp) dials them and asks an agent for each connection:
 ///
 ///     pool  -> agent   (spawn_atom, remote_connection_spec)  -> connection_actor
+///     pool  -> agent   (lease_atom, connections)              (every lease / 4)
 ///     pool  -> agent   (get_atom, node_atom)                  -> node_info
 ///
 /// The connection actor then lives on the agent's node; the pool monitors it and talks to it with
@@ -14,7 +15,13 @@
 /// same events. Code cannot cross a process boundary, so what a connection needs besides its
 /// config (the venue's dialect, the bootstrap that signs the login) is built on the node by a
 /// named recipe; credentials can stay on the node that way.
+///
+/// A connection's lease is how a node that was cut off (frozen, or behind a partition that CAF's
+/// link did not report on its side) still ends the connections its pool has since moved: the
+/// pool renews the lease of the connections it holds, and the agent ends any connection whose
+/// lease ran out, so no orphan keeps a venue session open.
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <type_traits>
@@ -34,6 +41,7 @@
 namespace zenws {
 
 using node_atom = caf::atom_constant<caf::atom("node")>;
+using lease_atom = caf::atom_constant<caf::atom("lease")>;
 
 /// Everything a node agent needs to spawn one connection for a pool.
 struct remote_connection_spec {
@@ -44,6 +52,9 @@ struct remote_connection_spec {
   bool deliver_batches = false; ///< connection_options::deliver_batches
   std::vector<std::string> restore_subscriptions; ///< restored before the first ready
   std::string label; ///< telemetry source; "" = the recipe's or the URL's
+  /// Without a renewal (lease_atom) for this long, the agent ends the connection with
+  /// node_unreachable; 0 = no lease (it ends only with its caller or the link to it).
+  std::chrono::milliseconds lease{0};
 };
 
 /// What a node agent reports about itself.
@@ -62,6 +73,12 @@ using node_agent = caf::typed_actor<
     /// every problem named. The agent ends the connections it spawned for a caller when that
     /// caller goes down (its node lost included), so that no orphan keeps a venue session.
     caf::replies_to<caf::spawn_atom, remote_connection_spec>::with<connection_actor>,
+
+    /// Renews the lease of these connections (those of the sender that the agent spawned).
+    caf::reacts_to<lease_atom, std::vector<connection_actor>>,
+
+    /// Ends the connections whose lease ran out (the agent's own timer).
+    caf::reacts_to<lease_atom>,
 
     /// The node's name, recipes and connection counts.
     caf::replies_to<caf::get_atom, node_atom>::with<node_info>>;
@@ -155,7 +172,7 @@ typename Inspector::result_type inspect(Inspector& f, connection_config& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, remote_connection_spec& x) {
   return f(caf::meta::type_name("zenws.remote_connection_spec"), x.recipe, x.connection, x.handler,
-           x.link_handler, x.deliver_batches, x.restore_subscriptions, x.label);
+           x.link_handler, x.deliver_batches, x.restore_subscriptions, x.label, x.lease);
 }
 
 template <class Inspector>

@@ -25,6 +25,7 @@ namespace {
 
 using metrics_timer_atom = caf::atom_constant<caf::atom("t_metrics")>;
 using redial_timer_atom = caf::atom_constant<caf::atom("t_redial")>;
+using lease_timer_atom = caf::atom_constant<caf::atom("t_lease")>;
 
 steady_time now() {
   return std::chrono::steady_clock::now();
@@ -249,7 +250,8 @@ namespace {
 
 using pool_impl =
     pool_actor::extend<caf::reacts_to<metrics_timer_atom>,
-                       caf::reacts_to<redial_timer_atom, std::uint64_t, std::uint64_t>>;
+                       caf::reacts_to<redial_timer_atom, std::uint64_t, std::uint64_t>,
+                       caf::reacts_to<lease_timer_atom>>;
 using self_pointer = pool_impl::stateful_pointer<pool_data>;
 
 // -- starting and restarting connections ----------------------------------------------------------
@@ -381,6 +383,7 @@ void place(self_pointer self, slot& s) {
   spec.deliver_batches = st.spec.options.deliver_batches;
   spec.restore_subscriptions.assign(s.subscriptions.begin(), s.subscriptions.end());
   spec.label = member_label(st, s);
+  spec.lease = st.spec.placement.lease;
   const auto id = s.id;
   const auto generation = s.generation;
   const auto node = *s.node;
@@ -504,6 +507,21 @@ void dial(self_pointer self, std::size_t index) {
           [=](caf::error& err) {
             dial_failed(self, index, "dialing " + address + ": " + self->system().render(err));
           });
+}
+
+/// Renews the leases of the connections the pool holds on each node that is up.
+void renew_leases(self_pointer self) {
+  auto& st = self->state;
+  for (std::size_t i = 0; i < st.nodes.size(); ++i) {
+    if (!st.nodes[i].up())
+      continue;
+    std::vector<connection_actor> held;
+    for (const auto& s : st.slots)
+      if (s.node == i && s.conn)
+        held.push_back(s.conn);
+    self->send(st.nodes[i].agent, lease_atom::value, std::move(held));
+  }
+  self->delayed_send(self, st.spec.placement.lease / 4, lease_timer_atom::value);
 }
 
 /// The link to a node is gone: dial it again with backoff. Its connections report their own
@@ -942,6 +960,8 @@ std::optional<std::string> placement_problem(self_pointer self) {
              "' is not a host and port";
   if (placement.dial_timeout.count() <= 0)
     return "placement.dial_timeout must be positive";
+  if (placement.lease.count() < 0)
+    return "placement.lease must not be negative (0 = no leases)";
   return std::nullopt;
 }
 
@@ -970,6 +990,8 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
     start_node_links(self);
     for (std::uint32_t i = 0; i < self->state.spec.pool.size; ++i)
       add_slot(self);
+    if (self->state.placed_remotely() && self->state.spec.placement.lease.count() > 0)
+      self->delayed_send(self, self->state.spec.placement.lease / 4, lease_timer_atom::value);
     self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
   }
   return {
@@ -1019,6 +1041,7 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
         return true;
       },
       [=](metrics_timer_atom) { refresh_metrics(self); },
+      [=](lease_timer_atom) { renew_leases(self); },
       [=](redial_timer_atom, std::uint64_t index, std::uint64_t token) {
         auto& link = self->state.nodes[index];
         if (link.redial.take(token) && !link.up() && !link.dialing)

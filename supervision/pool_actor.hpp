@@ -80,6 +80,12 @@ struct pool_placement {
   /// Added to a remote request's own timeout before the pool stops waiting for its answer:
   /// CAF does not answer a request whose node is lost.
   milliseconds grace{2000};
+  /// The pool renews its connections' leases every lease / 4; a node whose connection goes
+  /// this long without a renewal ends it (remote_connection_spec::lease). What ends orphans on a
+  /// node that was frozen or cut off while the pool moved its connections; keep it above the
+  /// nodes' distribution_options::connection_timeout so that a link that is merely slow is not
+  /// taken for a lost one. 0 = no leases.
+  milliseconds lease{10000};
 };
 
 /// Everything a pool needs to start and restart its connections.

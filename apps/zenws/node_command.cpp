@@ -110,7 +110,7 @@ int node_command(arguments& args) {
   auto agent = spawn_node_agent(sys, io, {o.name, node_recipes()});
   auto port = publish(sys, agent, o.port, o.host);
   if (!port) {
-    std::cerr << "zenws node: " << sys.render(port.error()) << std::endl;
+    std::cerr << "zenws node: cannot listen: " << to_failure(port.error()).detail << std::endl;
     caf::anon_send_exit(agent, caf::exit_reason::user_shutdown);
     return exit_failure;
   }

@@ -20,6 +20,7 @@
 #include "zenws/actors/runtime.hpp"
 #include "zenws/supervision/distribution.hpp"
 #include "zenws/supervision/pool_actor.hpp"
+#include "zenws/testing/deribit_simulator.hpp"
 
 using namespace std::chrono_literals;
 
@@ -106,6 +107,39 @@ inline std::uint64_t subscriptions(const zenws::pool_health& h) {
   for (const auto& s : h.slots)
     n += s.subscriptions;
   return n;
+}
+
+/// A Deribit simulator without credit limits and with a quick market (a step every 20 ms).
+inline zenws::testing::deribit_simulator_options quick_venue() {
+  zenws::testing::deribit_simulator_options o;
+  o.rate_limits = false;
+  o.market_interval = 20ms;
+  return o;
+}
+
+/// A connection to `venue` that reconnects quickly.
+inline zenws::connection_config venue_config(const zenws::testing::deribit_simulator& venue) {
+  zenws::connection_config c;
+  c.url = venue.url();
+  c.reconnect.retry_delay = 20ms;
+  c.reconnect.max_backoff = 100ms;
+  return c;
+}
+
+/// A pool of `size` connections to `venue` placed on the node agents at 127.0.0.1:`ports`, built
+/// there from their "deribit" recipe.
+inline zenws::pool_spec placed_pool(const zenws::testing::deribit_simulator& venue,
+                                    const std::vector<std::uint16_t>& ports, std::uint32_t size) {
+  zenws::pool_spec spec;
+  spec.connection = venue_config(venue);
+  spec.pool.size = size;
+  spec.pool.metrics_interval = 20ms;
+  spec.placement.recipe = "deribit";
+  spec.placement.redial.retry_delay = 50ms;
+  spec.placement.redial.max_backoff = 200ms;
+  for (auto port : ports)
+    spec.placement.nodes.push_back({"127.0.0.1", port});
+  return spec;
 }
 
 inline std::string endpoint(std::uint16_t port) {

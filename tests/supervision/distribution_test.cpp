@@ -30,13 +30,6 @@ namespace kit = zenws::testing;
 
 namespace {
 
-kit::deribit_simulator_options quick_venue() {
-  kit::deribit_simulator_options o;
-  o.rate_limits = false;
-  o.market_interval = 20ms;
-  return o;
-}
-
 /// A node: its own actor system with the middleman, an io runtime and a published node agent
 /// whose "deribit" recipe logs in with the simulator's key.
 struct node {
@@ -62,28 +55,6 @@ struct node {
   }
   ~node() { caf::anon_send_exit(agent, caf::exit_reason::user_shutdown); }
 };
-
-zenws::connection_config venue_config(const kit::deribit_simulator& venue) {
-  zenws::connection_config c;
-  c.url = venue.url();
-  c.reconnect.retry_delay = 20ms;
-  c.reconnect.max_backoff = 100ms;
-  return c;
-}
-
-zenws::pool_spec placed_pool(const kit::deribit_simulator& venue,
-                             const std::vector<std::uint16_t>& ports, std::uint32_t size) {
-  zenws::pool_spec spec;
-  spec.connection = venue_config(venue);
-  spec.pool.size = size;
-  spec.pool.metrics_interval = 20ms;
-  spec.placement.recipe = "deribit";
-  spec.placement.redial.retry_delay = 50ms;
-  spec.placement.redial.max_backoff = 200ms;
-  for (auto port : ports)
-    spec.placement.nodes.push_back({"127.0.0.1", port});
-  return spec;
-}
 
 /// A port nothing listens on (bound once, then released).
 std::uint16_t free_port() {
@@ -282,6 +253,61 @@ TEST_CASE("a connection a node agent spawned on another system takes the same me
     CHECK(eventually([&] { return events->count("disconnected") == 1; }));
     self->send_exit(handler, caf::exit_reason::user_shutdown);
   }
+}
+
+TEST_CASE("a node agent ends a connection whose lease its caller stops renewing") {
+  kit::deribit_simulator venue{quick_venue()};
+  node earth{"earth", venue};
+  node_config cfg;
+  caf::actor_system mars{cfg};
+  caf::scoped_actor self{mars};
+  auto agent = zenws::remote_actor<zenws::node_agent>(mars, "127.0.0.1", earth.port);
+  REQUIRE(agent);
+  auto spawn = [&] {
+    zenws::remote_connection_spec spec;
+    spec.recipe = "deribit";
+    spec.connection = venue_config(venue);
+    spec.lease = 300ms;
+    zenws::connection_actor conn;
+    self->request(*agent, 5s, caf::spawn_atom::value, spec)
+        .receive([&](zenws::connection_actor& c) { conn = std::move(c); },
+                 [](caf::error& err) { FAIL(zenws::explain(err)); });
+    REQUIRE(conn);
+    self->request(conn, 5s, caf::connect_atom::value)
+        .receive([](zenws::upgrade_response&) {},
+                 [](caf::error& err) { FAIL(zenws::explain(err)); });
+    self->monitor(conn);
+    return conn;
+  };
+  auto renewed = spawn();
+  auto forgotten = spawn();
+  REQUIRE(venue.counters().open_sessions == 2);
+  // Renewed for a second (three leases): the renewed one lives on, the other ends.
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until) {
+    self->send(*agent, zenws::lease_atom::value, std::vector<zenws::connection_actor>{renewed});
+    std::this_thread::sleep_for(50ms);
+  }
+  caf::error reason;
+  self->receive([&](caf::down_msg& down) {
+    CHECK(down.source == forgotten.address());
+    reason = down.reason;
+  });
+  const auto f = zenws::to_failure(reason);
+  CHECK(f.code == errc::node_unreachable);
+  CHECK(f.detail.find("lease of 300 ms ran out on node earth") != std::string::npos);
+  CHECK(venue.wait_for([](const auto& c) { return c.open_sessions == 1; }, 5s));
+  self->request(renewed, 5s, caf::get_atom::value, zenws::state_atom::value)
+      .receive([](zenws::connection_state st) { CHECK(st == zenws::connection_state::connected); },
+               [](caf::error& err) { FAIL(zenws::explain(err)); });
+  // Renewals only count from the actor that asked for the connection.
+  caf::scoped_actor stranger{mars};
+  const auto stop = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < stop) {
+    stranger->send(*agent, zenws::lease_atom::value, std::vector<zenws::connection_actor>{renewed});
+    std::this_thread::sleep_for(50ms);
+  }
+  self->receive([&](caf::down_msg& down) { CHECK(down.source == renewed.address()); });
 }
 
 TEST_CASE("a pool published on one system is used from another with the same messages") {
