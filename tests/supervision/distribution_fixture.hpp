@@ -60,7 +60,8 @@ struct seen {
 };
 
 /// A handler of connection events that records them in `out`.
-inline caf::behavior recording_handler(caf::event_based_actor* self, std::shared_ptr<seen> out) {
+inline caf::behavior recording_handler(caf::event_based_actor* self,
+                                       const std::shared_ptr<seen>& out) {
   self->set_default_handler(caf::drop);
   return {
       [=](zenws::connected_atom, const zenws::upgrade_response&) { out->add("connected"); },

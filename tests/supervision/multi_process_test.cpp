@@ -10,6 +10,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+
 #include <caf/stateful_actor.hpp>
 
 #include "distribution_fixture.hpp"
@@ -115,6 +117,7 @@ public:
 private:
   static std::vector<char*> pointers(std::vector<std::string>& text) {
     std::vector<char*> out;
+    out.reserve(text.size() + 1);
     for (auto& t : text)
       out.push_back(t.data());
     out.push_back(nullptr);
@@ -153,8 +156,9 @@ std::vector<std::string> login_env(const kit::deribit_simulator& venue) {
           "ZENWS_DERIBIT_CLIENT_SECRET=" + venue.client_secret()};
 }
 
-const std::vector<std::string> channels{"ticker.BTC-PERPETUAL.100ms", "trades.BTC-PERPETUAL.100ms",
-                                        "ticker.ETH-PERPETUAL.100ms", "book.BTC-PERPETUAL.100ms"};
+constexpr std::array<const char*, 4> channels{
+    "ticker.BTC-PERPETUAL.100ms", "trades.BTC-PERPETUAL.100ms", "ticker.ETH-PERPETUAL.100ms",
+    "book.BTC-PERPETUAL.100ms"};
 
 void subscribe_all(caf::scoped_actor& self, const zenws::pool_actor& pool) {
   for (const auto& channel : channels)
@@ -192,7 +196,7 @@ struct load_state {
 
 /// Keeps `depth` balanced requests in flight on `pool` until told close_atom, each opened and
 /// ended in `ledger`.
-caf::behavior request_load(caf::stateful_actor<load_state>* self, zenws::pool_actor pool,
+caf::behavior request_load(caf::stateful_actor<load_state>* self, const zenws::pool_actor& pool,
                            kit::request_ledger* ledger, int depth) {
   for (int i = 0; i < depth; ++i)
     self->send(self, next_atom::value);
