@@ -960,8 +960,9 @@ std::optional<std::string> placement_problem(self_pointer self) {
              "' is not a host and port";
   if (placement.dial_timeout.count() <= 0)
     return "placement.dial_timeout must be positive";
-  if (placement.lease.count() < 0)
-    return "placement.lease must not be negative (0 = no leases)";
+  if (placement.lease.count() != 0 && placement.lease < std::chrono::milliseconds{100})
+    return "placement.lease must be 0 (no leases) or at least 100 ms, was " +
+           std::to_string(placement.lease.count()) + " ms";
   return std::nullopt;
 }
 

@@ -84,7 +84,7 @@ struct pool_placement {
   /// this long without a renewal ends it (remote_connection_spec::lease). What ends orphans on a
   /// node that was frozen or cut off while the pool moved its connections; keep it above the
   /// nodes' distribution_options::connection_timeout so that a link that is merely slow is not
-  /// taken for a lost one. 0 = no leases.
+  /// taken for a lost one. 0 = no leases; else at least 100 ms.
   milliseconds lease{10000};
 };
 

@@ -447,6 +447,19 @@ TEST_CASE("a pool's placement problems are named") {
     });
   }
 
+  SUBCASE("a lease too short to renew is refused") {
+    auto spec = placed_pool(venue, {4242}, 1);
+    spec.placement.lease = 50ms;
+    auto pool = zenws::spawn_pool(sys, io, spec, caf::actor{});
+    self->monitor(pool);
+    self->receive([](caf::down_msg& down) {
+      const auto f = zenws::to_failure(down.reason);
+      CHECK(f.code == errc::invalid_config);
+      CHECK(f.detail.find("placement.lease must be 0 (no leases) or at least 100 ms, was 50 ms") !=
+            std::string::npos);
+    });
+  }
+
   SUBCASE("an endpoint that publishes something else is not taken for a node") {
     auto other = sys.spawn([](caf::event_based_actor*) -> caf::behavior { return {[](int) {}}; });
     auto port = zenws::publish(sys, other, 0);
