@@ -509,7 +509,8 @@ void dial(self_pointer self, std::size_t index) {
           });
 }
 
-/// Renews the leases of the connections the pool holds on each node that is up.
+/// Renews the leases of the connections the pool holds on each node that is up, and plans the
+/// next renewal.
 void renew_leases(self_pointer self) {
   auto& st = self->state;
   for (std::size_t i = 0; i < st.nodes.size(); ++i) {
@@ -992,7 +993,7 @@ pool_impl::behavior_type pool(self_pointer self, io_runtime* io, pool_spec spec,
     for (std::uint32_t i = 0; i < self->state.spec.pool.size; ++i)
       add_slot(self);
     if (self->state.placed_remotely() && self->state.spec.placement.lease.count() > 0)
-      self->delayed_send(self, self->state.spec.placement.lease / 4, lease_timer_atom::value);
+      renew_leases(self); // nothing is placed yet: it plans the first renewal
     self->delayed_send(self, self->state.spec.pool.metrics_interval, metrics_timer_atom::value);
   }
   return {

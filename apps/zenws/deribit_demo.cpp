@@ -215,8 +215,6 @@ const char* name_of(fault f) {
   return "?";
 }
 
-/// Restarts and reconnects so far: it grows once the pool has replaced a connection or a
-/// connection has connected again.
 /// What a pool has done to recover so far: restarts of its connection actors and connects of the
 /// actors it has now. Each part only grows while no actor dies, and a restart replaces an actor
 /// (and its connect count), so a recovery shows as either part growing, never as their sum.

@@ -103,6 +103,19 @@ inline std::size_t slots_on(const zenws::pool_health& h, const std::string& endp
                                                 [&](const auto& s) { return s.node == endpoint; }));
 }
 
+/// True if the pool has `n` slots, all ready and on `endpoint`.
+inline bool all_ready_on(const zenws::pool_health& h, std::size_t n, const std::string& endpoint) {
+  return h.slots.size() == n && ready_slots(h) == n && slots_on(h, endpoint) == n;
+}
+
+/// Moves of all slots (connections placed elsewhere because their node was lost).
+inline std::uint64_t moves(const zenws::pool_health& h) {
+  std::uint64_t n = 0;
+  for (const auto& s : h.slots)
+    n += s.moves;
+  return n;
+}
+
 inline std::uint64_t subscriptions(const zenws::pool_health& h) {
   std::uint64_t n = 0;
   for (const auto& s : h.slots)

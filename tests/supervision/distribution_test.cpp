@@ -387,15 +387,9 @@ TEST_CASE("a pool places its connections on two nodes and moves them off a node 
   const auto auths_before = venue.counters().auths;
 
   first.reset(); // its agent ends its connections as lost with the node
-  REQUIRE(eventually([&] {
-    const auto h = health(self, pool);
-    return ready_slots(h) == 4 && slots_on(h, endpoint(second.port)) == 4;
-  }));
+  REQUIRE(eventually([&] { return all_ready_on(health(self, pool), 4, endpoint(second.port)); }));
   const auto after = health(self, pool);
-  std::uint64_t moves = 0;
-  for (const auto& s : after.slots)
-    moves += s.moves;
-  CHECK(moves == 2);
+  CHECK(moves(after) == 2);
   CHECK(after.restarts == 0); // a move is not a crash
   CHECK(subscriptions(after) == 4);
   CHECK(!after.nodes[0].up);

@@ -179,13 +179,6 @@ bool all_channels_flow(seen& events, std::uint64_t more = 3) {
   });
 }
 
-std::uint64_t moves(const zenws::pool_health& h) {
-  std::uint64_t n = 0;
-  for (const auto& s : h.slots)
-    n += s.moves;
-  return n;
-}
-
 // -- a steady load of balanced requests ------------------------------------------------------
 
 using next_atom = caf::atom_constant<caf::atom("next")>;
@@ -304,12 +297,8 @@ TEST_CASE("a pool places its connections on two node processes and moves them of
           << venue.counters().open_sessions << " venue sessions");
 
   alpha.kill_now();
-  REQUIRE(eventually(
-      [&] {
-        const auto h = health(self, pool);
-        return ready_slots(h) == 4 && slots_on(h, endpoint(beta.port())) == 4;
-      },
-      20s));
+  REQUIRE(
+      eventually([&] { return all_ready_on(health(self, pool), 4, endpoint(beta.port())); }, 20s));
   const auto moved = health(self, pool);
   CHECK(moves(moved) == 2);
   CHECK(moved.restarts == 0); // a move is not a crash: restart intensity untouched
@@ -367,12 +356,8 @@ TEST_CASE("a node process cut off without closing its sockets is noticed, and le
   subscribe_all(self, pool);
 
   alpha.freeze(); // its venue session and its link to us stay open; nothing moves on them
-  REQUIRE(eventually(
-      [&] {
-        const auto h = health(self, pool);
-        return ready_slots(h) == 2 && slots_on(h, endpoint(beta.port())) == 2;
-      },
-      20s));
+  REQUIRE(
+      eventually([&] { return all_ready_on(health(self, pool), 2, endpoint(beta.port())); }, 20s));
   const auto moved = health(self, pool);
   CHECK(moves(moved) == 1);
   CHECK(subscriptions(moved) == channels.size());
